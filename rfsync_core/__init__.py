@@ -1,0 +1,91 @@
+"""rfsync: render-farm sync, host-agnostic engine.
+
+This module is the public façade: everything a user script or a host plugin may
+import is listed in ``__all__``; anything else is internal and may change.
+Names are imported lazily (PEP 562) so ``import rfsync_core`` stays cheap inside
+a host and the CLI starts fast.
+
+The engine never imports Qt, a host module, or the CLI.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, Dict
+
+__version__ = "0.1.0"
+
+_EXPORTS: Dict[str, str] = {
+    # errors
+    "RfsyncError": "errors",
+    "ManifestError": "errors",
+    "ConfigError": "errors",
+    "CredentialsError": "errors",
+    "UnsafePathError": "errors",
+    "LocalPathError": "errors",
+    "StorageError": "errors",
+    "NotFoundError": "errors",
+    "AccessDeniedError": "errors",
+    "BadDigestError": "errors",
+    "ThrottledError": "errors",
+    "ServerError": "errors",
+    "StorageConnectionError": "errors",
+    "ChangedDuringTransferError": "errors",
+    "TransferCancelled": "errors",
+    "TransferError": "errors",
+    "FarmError": "errors",
+    "TaskNotFoundError": "errors",
+    # paths and manifests
+    "local_to_server": "paths",
+    "safe_join": "paths",
+    "UploadManifest": "manifest",
+    "load_manifest": "manifest",
+    "cutting_upload": "manifest",
+    "append_to_upload": "manifest",
+    # platforms and the client
+    "Platform": "config",
+    "Credentials": "config",
+    "load_platforms": "config",
+    "get_platform": "config",
+    "Client": "client",
+    # transfers
+    "Progress": "transfer.progress",
+    "CancelToken": "transfer.progress",
+    "Uploader": "transfer.upload",
+    "UploadResult": "transfer.upload",
+    "Downloader": "transfer.download",
+    "DownloadResult": "transfer.download",
+    # the seed's API
+    "RfsyncUpload": "api",
+    "RfsyncDownload": "api",
+    "upload_asset": "api",
+    "upload_config": "api",
+    "upload": "api",
+    "multi_thread_upload": "api",
+    "thread_pool_upload": "api",
+    "download": "api",
+    "auto_download": "api",
+    "auto_download_after_task_completed": "api",
+    # farm protocol
+    "TaskStatus": "farm",
+    "read_task_status": "farm",
+    # host contract
+    "HostAdapter": "hosts",
+    "expand_file_pattern": "hosts",
+    "collect_files": "hosts",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rfsync_core' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list:
+    return sorted(__all__)

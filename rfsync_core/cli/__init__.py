@@ -1,0 +1,1 @@
+"""The ``rfsync`` command line. A leaf: the engine never imports it."""

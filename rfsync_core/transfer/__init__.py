@@ -1,0 +1,1 @@
+"""Transfers: upload/download orchestration, records, bandwidth cap, retries, progress. Internal."""
