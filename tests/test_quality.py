@@ -71,7 +71,7 @@ def test_mypy_engine_clean() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def _python39() -> "str | None":
+def _python39() -> str | None:
     """A working Python 3.9 interpreter if the machine has one (pyenv's versions folder, or PATH)."""
     candidates = []
     if shutil.which("pyenv"):
