@@ -1,0 +1,641 @@
+"""Platforms, credentials and the per-user folders of rfsync.
+
+The seed kept its servers in a ``transports.json`` inside the installed package,
+which users had to edit. rfsync reads the built-in ``platforms.json`` of the
+package and then layers studio, user and environment files over it (later wins,
+per platform name), so nobody edits an installed package. Everything is computed
+at call time from the environment (no import-time I/O) and the files are tiny, so
+calling :func:`get_platform` often is cheap. See ``docs/platforms.md``.
+
+Credentials come from arguments, the environment or an owner-only credentials
+file; they never appear in a ``repr``, a log line or an error message.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import json
+import os
+import re
+import shlex
+import stat
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Mapping, MutableMapping, Optional, Tuple, Type, Union
+from urllib.parse import urlsplit
+
+from .errors import ConfigError, CredentialsError
+
+__all__ = [
+    "DEFAULT_PLATFORM",
+    "ENGINES",
+    "SEED_DEFAULT_BUCKET",
+    "Credentials",
+    "Platform",
+    "PlatformFile",
+    "credentials_file",
+    "default_download_root",
+    "default_platform_name",
+    "get_platform",
+    "load_platforms",
+    "platform_env_prefix",
+    "platform_files",
+    "resolve_credentials",
+    "user_config_dir",
+    "user_data_dir",
+    "with_root",
+]
+
+DEFAULT_PLATFORM = "local"
+ENGINES = ("folder", "s3")
+#: Bucket used for a platform written in the seed's transports.json form, which has no bucket.
+SEED_DEFAULT_BUCKET = "rfsync"
+BUILTIN_FILE = Path(__file__).with_name("platforms.json")
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_BUCKET_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$")
+_HOST_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$")
+_KNOWN_KEYS = ("engine", "server_name", "root", "endpoint", "bucket", "prefix", "region", "path_style")
+_SECRET_KEYS = ("access_key", "secret_key", "session_token", "password", "secret")
+_SEED_KEYS = ("engine_type", "server_name", "server_ip", "server_port")
+
+
+# --------------------------------------------------------------------------- folders
+
+
+def _env(name: str, environ: Optional[Mapping[str, str]] = None) -> str:
+    """An environment variable, stripped; empty counts as unset."""
+    return (environ if environ is not None else os.environ).get(name, "").strip()
+
+
+def _env_dir(name: str, environ: Optional[Mapping[str, str]] = None) -> Optional[Path]:
+    value = _env(name, environ)
+    return Path(os.path.abspath(os.path.expanduser(value))) if value else None
+
+
+def _home(environ: Mapping[str, str], system: str) -> Path:
+    """The home folder as the environment says (``USERPROFILE`` on Windows), so tests can move it."""
+    value = environ.get("USERPROFILE") if system == "win32" else None
+    value = value or environ.get("HOME")
+    return Path(value) if value else Path.home()
+
+
+def _xdg(environ: Mapping[str, str], var: str, fallback: Path) -> Path:
+    value = environ.get(var, "").strip()
+    # The XDG spec says relative values are invalid and must be ignored.
+    return Path(value) if value and os.path.isabs(value) else fallback
+
+
+def _config_dir_for(system: str, environ: Mapping[str, str]) -> Path:
+    override = _env_dir("RFSYNC_CONFIG_DIR", environ)
+    if override is not None:
+        return override
+    home = _home(environ, system)
+    if system == "win32":
+        appdata = environ.get("APPDATA", "").strip()
+        return (Path(appdata) if appdata else home / "AppData" / "Roaming") / "rfsync"
+    if system == "darwin":
+        return home / "Library" / "Application Support" / "rfsync"
+    return _xdg(environ, "XDG_CONFIG_HOME", home / ".config") / "rfsync"
+
+
+def _data_dir_for(system: str, environ: Mapping[str, str]) -> Path:
+    override = _env_dir("RFSYNC_DATA_DIR", environ)
+    if override is not None:
+        return override
+    home = _home(environ, system)
+    if system == "win32":
+        local = environ.get("LOCALAPPDATA", "").strip()
+        return (Path(local) if local else home / "AppData" / "Local") / "rfsync"
+    if system == "darwin":
+        return home / "Library" / "Application Support" / "rfsync"
+    return _xdg(environ, "XDG_DATA_HOME", home / ".local" / "share") / "rfsync"
+
+
+def user_config_dir() -> Path:
+    """Where the user's ``platforms.json`` and ``credentials.json`` live (``$RFSYNC_CONFIG_DIR`` wins)."""
+    return _config_dir_for(sys.platform, os.environ)
+
+
+def user_data_dir() -> Path:
+    """Where rfsync keeps its state, e.g. the records database (``$RFSYNC_DATA_DIR`` wins)."""
+    return _data_dir_for(sys.platform, os.environ)
+
+
+def default_download_root() -> Path:
+    """The seed's default download folder: ``~/renderfarm_sdk`` (``%USERPROFILE%\\renderfarm_sdk``)."""
+    return _home(os.environ, sys.platform) / "renderfarm_sdk"
+
+
+def _expand_user(path: str) -> str:
+    """``~`` expansion that follows the environment's home (``os.path.expanduser`` does too)."""
+    if path == "~" or path.startswith(("~/", "~\\")):
+        return str(_home(os.environ, sys.platform)) + path[1:]
+    return path
+
+
+# --------------------------------------------------------------------------- data classes
+
+
+@dataclass(frozen=True)
+class Platform:
+    """One named place to sync with: a folder (``root``) or an S3-compatible bucket.
+
+    ``source`` is the file that defined it and ``layer`` which layer that file is
+    (``built-in``, ``studio``, ``user``, ``RFSYNC_PLATFORMS_FILE``); ``options``
+    keeps the keys rfsync does not know, for engines and tools that do.
+    """
+
+    name: str
+    engine: str
+    root: str = ""
+    endpoint: str = ""
+    bucket: str = ""
+    prefix: str = ""
+    region: str = "us-east-1"
+    path_style: bool = True
+    server_name: str = ""
+    source: str = ""
+    options: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    layer: str = ""
+
+    @property
+    def location(self) -> str:
+        """Where objects go, for people: the folder, or ``endpoint/bucket/prefix``."""
+        if self.engine == "folder":
+            return self.root
+        return "/".join(part for part in (self.endpoint, self.bucket, self.prefix) if part)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """An S3 key pair. The secret and the session token never show in ``repr``."""
+
+    access_key: str
+    secret_key: str = field(repr=False)
+    session_token: Optional[str] = field(default=None, repr=False)
+    #: Where they came from ("arguments", an environment variable name, a file path) — never a value.
+    source: str = ""
+
+    def __repr__(self) -> str:
+        shown = ("…" + self.access_key[-4:]) if len(self.access_key) > 8 else "…"
+        return f"Credentials(access_key={shown!r}, source={self.source!r})"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class PlatformFile:
+    """One layer of platform settings, in precedence order (later wins)."""
+
+    layer: str
+    path: Path
+    required: bool  # missing is an error (the built-in file, a file named by a variable)
+
+
+# --------------------------------------------------------------------------- reading files
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _no_duplicates(pairs: List[Tuple[str, Any]]) -> Dict[str, Any]:
+    out: Dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def _read_json(path: Path, what: str, error: Type[ConfigError] = ConfigError) -> Any:
+    """Parse a JSON file; any problem becomes ``error`` naming the file (and line/column).
+
+    Messages never quote the file's content, so a credentials file is safe too.
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise
+    except IsADirectoryError:
+        raise error(f"{what} {path} is a folder, not a file") from None
+    except OSError as exc:
+        raise error(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise error(f"{what} {path} is not UTF-8 text (bad byte at offset {exc.start})") from None
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates)
+    except json.JSONDecodeError as exc:
+        raise error(
+            f"{what} {path} is not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
+    except _DuplicateKey as exc:
+        raise error(f"{what} {path}: key {exc.key!r} appears twice in the same object") from None
+
+
+def platform_files() -> List[PlatformFile]:
+    """The platform files rfsync reads, lowest precedence first."""
+    files = [PlatformFile("built-in", BUILTIN_FILE, True)]
+    studio = _env_dir("RFSYNC_STUDIO_DIR")
+    if studio is not None:
+        files.append(PlatformFile("studio", studio / "platforms.json", False))
+    files.append(PlatformFile("user", user_config_dir() / "platforms.json", False))
+    named = _env_dir("RFSYNC_PLATFORMS_FILE")
+    if named is not None:
+        files.append(PlatformFile("RFSYNC_PLATFORMS_FILE", named, True))
+    return files
+
+
+# --------------------------------------------------------------------------- validation
+
+
+class _Where:
+    """Builds messages ``<file>: platform '<name>': ...`` for one entry."""
+
+    def __init__(self, path: Path, name: str) -> None:
+        self.path = path
+        self.name = name
+
+    def error(self, message: str) -> ConfigError:
+        return ConfigError(f"{self.path}: platform {self.name!r}: {message}")
+
+
+def _get_str(entry: Mapping[str, Any], key: str, where: _Where, default: str = "") -> str:
+    value = entry.get(key, default)
+    if not isinstance(value, str):
+        raise where.error(f"{key!r} must be a string, not {_json_type(value)}")
+    return value.strip()
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _check_root(value: str, where: _Where) -> str:
+    if not value:
+        raise where.error("a folder platform needs 'root' (an absolute folder path)")
+    expanded = _expand_user(value)
+    if "\0" in expanded:
+        raise where.error("'root' contains a NUL character")
+    if not os.path.isabs(expanded):
+        raise where.error(f"'root' must be an absolute folder path, got {value!r}")
+    return os.path.normpath(expanded)
+
+
+def _check_endpoint(value: str, where: _Where) -> str:
+    """``http(s)://host[:port]`` → normalised (lower-case scheme and host, no trailing slash)."""
+    usage = "must look like http(s)://host[:port]"
+    if not value:
+        raise where.error(f"an s3 platform needs 'endpoint' ({usage})")
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unbalanced '[' of an IPv6 address
+        raise where.error(f"'endpoint' {usage}, got {value!r}") from None
+    if "@" in parts.netloc:
+        # Never echo it: the part before '@' is likely a key or password.
+        raise where.error("'endpoint' must not contain user:password@ — put credentials in credentials.json")
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.netloc:
+        raise where.error(f"'endpoint' {usage}, got {value!r}")
+    host = parts.hostname or ""
+    bracketed = parts.netloc.startswith("[")
+    if bracketed:
+        try:
+            host = str(ipaddress.IPv6Address(host))
+        except ValueError:
+            host = ""
+    if not host or (not bracketed and not _HOST_RE.match(host)):
+        raise where.error(f"'endpoint' has no valid host name: {value!r} ({usage})")
+    try:
+        port = parts.port
+    except ValueError:
+        raise where.error(f"'endpoint' has an invalid port: {value!r} ({usage})") from None
+    if port is not None and not 0 < port < 65536:
+        raise where.error(f"'endpoint' has an invalid port: {value!r} ({usage})")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise where.error(f"'endpoint' {usage} with no path (use 'bucket' and 'prefix'), got {value!r}")
+    netloc = f"[{host}]" if bracketed else host
+    if port is not None:
+        netloc += f":{port}"
+    return f"{scheme}://{netloc}"
+
+
+def _check_prefix(value: str, where: _Where) -> str:
+    prefix = value.strip("/")
+    if "\\" in prefix or "\0" in prefix:
+        raise where.error(f"'prefix' must use '/' between folders, got {value!r}")
+    if prefix and any(seg in ("", ".", "..") for seg in prefix.split("/")):
+        raise where.error(f"'prefix' has an empty, '.' or '..' folder: {value!r}")
+    return prefix
+
+
+def _from_seed_server(name: str, transport: str, server: Mapping[str, Any], where: _Where) -> Dict[str, Any]:
+    """Map one seed transport entry (``server_ip``/``server_port``) to our s3 settings."""
+    ip = server.get("server_ip")
+    port_raw = server.get("server_port")
+    if not isinstance(ip, str) or not ip.strip():
+        raise where.error(f"transport {transport!r}: 'server_ip' must be a non-empty string")
+    ip = ip.strip()
+    if isinstance(port_raw, bool) or not isinstance(port_raw, (int, str)):
+        raise where.error(f"transport {transport!r}: 'server_port' must be a port number (1-65535)")
+    port_text = str(port_raw).strip()
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise where.error(f"transport {transport!r}: 'server_port' must be a port number (1-65535), "
+                          f"got {port_raw!r}")
+    port = int(port_text)
+    host = ip
+    if ":" in ip:  # only an IPv6 address may hold ':'
+        try:
+            host = f"[{ipaddress.IPv6Address(ip.strip('[]'))}]"
+        except ValueError:
+            host = ""
+    if not host or (not host.startswith("[") and not _HOST_RE.match(host)):
+        raise where.error(f"transport {transport!r}: 'server_ip' is not a host name or address: {ip!r}")
+    scheme = "https" if port == 443 else "http"
+    entry: Dict[str, Any] = {"engine": "s3", "endpoint": f"{scheme}://{host}:{port}",
+                             "bucket": SEED_DEFAULT_BUCKET}
+    for key, value in server.items():
+        if key in ("server_ip", "server_port", "engine_type", "engine"):
+            continue
+        entry[key] = value
+    entry["transport"] = transport
+    return entry
+
+
+def _from_seed(name: str, entry: Mapping[str, Any], where: _Where) -> Dict[str, Any]:
+    """Accept the seed's ``transports.json`` shapes (see docs/platforms.md)."""
+    if "server_ip" in entry:  # flat: {"engine_type": "aspera", "server_ip": ..., "server_port": ...}
+        transport = entry.get("engine_type", "")
+        return _from_seed_server(name, transport if isinstance(transport, str) else "", entry, where)
+    if entry and all(isinstance(value, dict) for value in entry.values()):
+        for transport, server in entry.items():  # nested: {"aspera": {...}, "raysync": {...}}
+            if server:
+                return _from_seed_server(name, transport, server, where)
+        raise where.error(f"every transport entry is empty ({', '.join(entry)}): no server to use")
+    raise where.error(f"missing 'engine' (one of {', '.join(ENGINES)})")
+
+
+def _build_platform(name: str, raw: Any, path: Path, layer: str,
+                    root_override: Optional[Tuple[str, str]] = None) -> Platform:
+    where = _Where(path, name)
+    if not _NAME_RE.match(name):
+        raise ConfigError(f"{path}: platform name {name!r} is not allowed "
+                          "(letters, digits, '_', '.', '-'; at most 64 characters)")
+    if not isinstance(raw, dict):
+        raise where.error(f"settings must be a JSON object, not {_json_type(raw)}")
+    nested = [value for value in raw.values() if isinstance(value, dict)]  # the seed's transport entries
+    secrets = sorted({key for part in [raw, *nested] for key in part if key.lower() in _SECRET_KEYS})
+    if secrets:
+        raise where.error(f"{', '.join(secrets)} must not be in a platforms file: put credentials in "
+                          "credentials.json or the environment (see docs/platforms.md)")
+    entry: Dict[str, Any] = dict(raw) if "engine" in raw else _from_seed(name, raw, where)
+    engine = entry.get("engine")
+    if not isinstance(engine, str) or engine not in ENGINES:
+        shown = engine if isinstance(engine, str) else _json_type(engine)
+        raise where.error(f"unknown engine {shown!r} (use one of {', '.join(ENGINES)})")
+    server_name = _get_str(entry, "server_name", where)
+    options = {key: value for key, value in entry.items() if key not in _KNOWN_KEYS}
+    common: Dict[str, Any] = {"name": name, "engine": engine, "server_name": server_name,
+                              "source": str(path), "options": options, "layer": layer}
+    if engine == "folder":
+        for key in ("endpoint", "bucket", "prefix", "region", "path_style"):
+            if key in entry:
+                options[key] = entry[key]
+        if root_override is not None:
+            var, value = root_override
+            expanded = _expand_user(value)
+            if not os.path.isabs(expanded) or "\0" in expanded:
+                raise ConfigError(f"{var} must be an absolute folder path, got {value!r}")
+            return Platform(root=os.path.normpath(expanded), **common)
+        return Platform(root=_check_root(_get_str(entry, "root", where), where), **common)
+    # s3
+    if "root" in entry:
+        options["root"] = entry["root"]
+    endpoint = _check_endpoint(_get_str(entry, "endpoint", where), where)
+    bucket = _get_str(entry, "bucket", where)
+    if not bucket:
+        unknown = f" (unknown keys: {', '.join(sorted(options))})" if options else ""
+        raise where.error(f"an s3 platform needs 'bucket'{unknown}")
+    if not _BUCKET_RE.match(bucket):
+        raise where.error(f"'bucket' {bucket!r} is not a valid bucket name (letters, digits, '.', '_', '-')")
+    region = _get_str(entry, "region", where, "us-east-1") or "us-east-1"
+    if any(ch.isspace() for ch in region):
+        raise where.error(f"'region' must not contain spaces: {region!r}")
+    path_style = entry.get("path_style", True)
+    if not isinstance(path_style, bool):
+        raise where.error(f"'path_style' must be true or false, not {_json_type(path_style)}")
+    prefix = _check_prefix(_get_str(entry, "prefix", where), where)
+    return Platform(endpoint=endpoint, bucket=bucket, prefix=prefix, region=region,
+                    path_style=path_style, **common)
+
+
+def _load_file(source: PlatformFile) -> List[Platform]:
+    try:
+        data = _read_json(source.path, "platforms file")
+    except FileNotFoundError:
+        if source.required:
+            hint = " (set by RFSYNC_PLATFORMS_FILE)" if source.layer == "RFSYNC_PLATFORMS_FILE" else ""
+            raise ConfigError(f"platforms file {source.path} does not exist{hint}") from None
+        return []
+    if not isinstance(data, dict):
+        raise ConfigError(f"platforms file {source.path} must hold a JSON object "
+                          f"{{\"<platform>\": {{...}}}}, not {_json_type(data)}")
+    local_root = _env("RFSYNC_LOCAL_ROOT") if source.layer == "built-in" else ""
+    platforms = []
+    for name, raw in data.items():
+        if name.startswith(("_", "$")):  # comments and "$schema"
+            continue
+        override = ("RFSYNC_LOCAL_ROOT", local_root) if local_root and name == DEFAULT_PLATFORM else None
+        platforms.append(_build_platform(name, raw, source.path, source.layer, override))
+    return platforms
+
+
+def load_platforms() -> Dict[str, Platform]:
+    """Every known platform by name: built-in < studio < user < ``$RFSYNC_PLATFORMS_FILE``.
+
+    A later file replaces a platform of the same name entirely (no key merging).
+    Raises :class:`ConfigError` naming the file for any malformed setting.
+    """
+    platforms: Dict[str, Platform] = {}
+    for source in platform_files():
+        for platform in _load_file(source):
+            platforms[platform.name] = platform
+    return platforms
+
+
+def default_platform_name() -> str:
+    """``$RFSYNC_PLATFORM`` or ``local``."""
+    return _env("RFSYNC_PLATFORM") or DEFAULT_PLATFORM
+
+
+def get_platform(name: Optional[str] = None) -> Platform:
+    """The platform called ``name`` (None → :func:`default_platform_name`).
+
+    Unknown names raise :class:`ConfigError` listing the known ones.
+    """
+    from_env = False
+    if name is None or (isinstance(name, str) and not name.strip()):
+        from_env = bool(_env("RFSYNC_PLATFORM"))
+        name = default_platform_name()
+    if not isinstance(name, str):
+        raise ConfigError(f"a platform name must be a string, not {type(name).__name__}")
+    name = name.strip()
+    platforms = load_platforms()
+    found = platforms.get(name)
+    if found is not None:
+        return found
+    origin = " (from RFSYNC_PLATFORM)" if from_env else ""
+    close = difflib.get_close_matches(name, list(platforms), n=1)
+    suggestion = f" Did you mean {close[0]!r}?" if close else ""
+    known = ", ".join(sorted(platforms)) or "none"
+    raise ConfigError(
+        f"unknown platform {name!r}{origin}.{suggestion} Known platforms: {known}. "
+        f"Define it in {user_config_dir() / 'platforms.json'} (see docs/platforms.md)"
+    )
+
+
+# --------------------------------------------------------------------------- credentials
+
+
+def platform_env_prefix(name: str) -> str:
+    """``RFSYNC_<NAME>_`` with the name upper-cased and non-alphanumerics as ``_``."""
+    return "RFSYNC_" + re.sub(r"[^A-Z0-9]", "_", name.upper()) + "_"
+
+
+def credentials_file() -> Tuple[Path, bool]:
+    """The credentials file and whether a variable named it (then it must exist)."""
+    named = _env_dir("RFSYNC_CREDENTIALS_FILE")
+    if named is not None:
+        return named, True
+    return user_config_dir() / "credentials.json", False
+
+
+def _pair(access: Optional[str], secret: Optional[str], token: Optional[str], source: str,
+          access_name: str, secret_name: str, platform: str) -> Optional[Credentials]:
+    """Both halves or neither; a lone half is an error (naming only the missing one)."""
+    for label, value in ((access_name, access), (secret_name, secret)):
+        if value is not None and not isinstance(value, str):
+            raise CredentialsError(f"platform {platform!r}: {label} must be a string ({source})")
+    access = access.strip() if isinstance(access, str) else access
+    secret = secret.strip() if isinstance(secret, str) else secret
+    if not access and not secret:
+        return None
+    if not access or not secret:
+        missing = access_name if not access else secret_name
+        given = secret_name if not access else access_name
+        raise CredentialsError(f"platform {platform!r}: {given} is set but {missing} is missing ({source})")
+    token = token.strip() if isinstance(token, str) else None
+    return Credentials(access, secret, token or None, source)
+
+
+def _check_private(path: Path) -> None:
+    """Refuse a credentials file other users may read (POSIX): the fix is ``chmod 600``."""
+    if os.name != "posix":
+        return
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise CredentialsError(f"cannot read credentials file {path}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(mode):
+        raise CredentialsError(f"credentials file {path} is a folder, not a file")
+    if mode & 0o077:
+        raise CredentialsError(
+            f"credentials file {path} is accessible by other users (mode {stat.S_IMODE(mode):o}); "
+            f"refusing to use it: run chmod 600 {shlex.quote(str(path))}"
+        )
+
+
+def _from_file(platform: str) -> Optional[Credentials]:
+    path, required = credentials_file()
+    if not path.exists():
+        if required:
+            raise CredentialsError(f"credentials file {path} does not exist (set by RFSYNC_CREDENTIALS_FILE)")
+        return None
+    _check_private(path)
+    try:
+        data = _read_json(path, "credentials file", CredentialsError)
+    except FileNotFoundError:
+        return None
+    if not isinstance(data, dict):
+        raise CredentialsError(f"credentials file {path} must hold a JSON object "
+                               f"{{\"<platform>\": {{\"access_key\": ..., \"secret_key\": ...}}}}")
+    entry = data.get(platform)
+    if entry is None:
+        return None
+    if not isinstance(entry, dict):
+        raise CredentialsError(f"credentials file {path}: platform {platform!r} must be an object "
+                               "with 'access_key' and 'secret_key'")
+    for key in ("access_key", "secret_key", "session_token"):
+        value = entry.get(key)
+        if value is not None and not isinstance(value, str):
+            raise CredentialsError(
+                f"credentials file {path}: platform {platform!r}: {key!r} must be a string"
+            )
+    return _pair(entry.get("access_key"), entry.get("secret_key"), entry.get("session_token"), str(path),
+                 "'access_key'", "'secret_key'", platform)
+
+
+def _from_env(prefix: str, platform: str, environ: MutableMapping[str, str]) -> Optional[Credentials]:
+    access_name, secret_name = prefix + "ACCESS_KEY", prefix + "SECRET_KEY"
+    return _pair(environ.get(access_name), environ.get(secret_name), environ.get(prefix + "SESSION_TOKEN"),
+                 f"environment {access_name}", access_name, secret_name, platform)
+
+
+def resolve_credentials(
+    platform: Union[Platform, str],
+    access_key: Optional[str] = None,
+    secret_key: Optional[str] = None,
+) -> Optional[Credentials]:
+    """Credentials for ``platform``: arguments, else environment, else the credentials file.
+
+    The environment is ``RFSYNC_<PLATFORM>_ACCESS_KEY``/``_SECRET_KEY`` first, then
+    ``RFSYNC_ACCESS_KEY``/``RFSYNC_SECRET_KEY``. A folder platform needs none
+    (returns None). An s3 platform with none raises :class:`CredentialsError`.
+    """
+    if not isinstance(platform, Platform):
+        platform = get_platform(platform)
+    if platform.engine != "s3":
+        return None
+    name = platform.name
+    steps: List[Callable[[], Optional[Credentials]]] = [
+        lambda: _pair(access_key, secret_key, None, "arguments", "access_key", "secret_key", name),
+        lambda: _from_env(platform_env_prefix(name), name, os.environ),
+        lambda: _from_env("RFSYNC_", name, os.environ),
+        lambda: _from_file(name),
+    ]
+    for step in steps:
+        found = step()
+        if found is not None:
+            return found
+    path, _ = credentials_file()
+    prefix = platform_env_prefix(name)
+    raise CredentialsError(
+        f"no credentials for platform {name!r}: pass access_key and secret_key, "
+        f"or set RFSYNC_ACCESS_KEY and RFSYNC_SECRET_KEY (or {prefix}ACCESS_KEY and {prefix}SECRET_KEY), "
+        f"or add {{\"{name}\": {{\"access_key\": ..., \"secret_key\": ...}}}} to {path} (chmod 600)"
+    )
+
+
+def with_root(platform: Platform, root: Union[str, Path]) -> Platform:
+    """A copy of a folder platform with another root (for tests and one-off runs)."""
+    where = _Where(Path(platform.source or "<arguments>"), platform.name)
+    return replace(platform, root=_check_root(str(root), where))
