@@ -1,0 +1,94 @@
+"""``rfsync cut`` / ``rfsync append`` through main(), and once as a real ``python -m rfsync_core`` process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rfsync_core import load_manifest
+from rfsync_core.cli.main import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def make(path: Path, n: int) -> Path:
+    assets = [{"local": f"/mnt/p/f{i}.exr", "server": f"/mnt/p/f{i}.exr"} for i in range(n)]
+    path.write_text(json.dumps({"scene": [], "asset": assets}), encoding="utf-8")
+    return path
+
+
+def test_cut_prints_part_paths(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = make(tmp_path / "upload.json", 5)
+    assert main(["cut", str(src), "--max", "2"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [str(tmp_path / f"upload_{i}.json") for i in (1, 2, 3)]
+    assert all(Path(p).is_file() for p in out)
+
+
+def test_cut_with_out_dir_and_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = make(tmp_path / "upload.json", 5)
+    assert main(["cut", str(src), "--max", "0", "--out", str(tmp_path / "parts")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [str(tmp_path / "parts" / "upload_1.json")]
+    assert len(load_manifest(out[0]).asset) == 5
+
+
+def test_append_prints_count(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.exr").write_text("a")
+    (tmp_path / "src" / "b.exr").write_text("b")
+    upload = tmp_path / "upload.json"
+    assert main(["append", str(upload), str(tmp_path / "src")]) == 0
+    assert capsys.readouterr().out.strip() == f"added 2 entries to {upload}"
+    assert main(["append", str(upload), str(tmp_path / "src" / "a.exr")]) == 0
+    assert capsys.readouterr().out.strip() == f"added 0 entries to {upload}"
+    assert len(load_manifest(upload).asset) == 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["cut", "{tmp}/nope.json", "--max", "2"], "upload manifest not found"),
+        (["cut", "{tmp}/bad.json", "--max", "2"], "invalid JSON at line 1, column 2"),
+        (["append", "{tmp}/bad.json", "{tmp}"], "invalid JSON at line 1, column 2"),
+        (["append", "{tmp}/upload.json", "{tmp}/missing1", "{tmp}/missing2"], "missing1, {tmp}/missing2"),
+    ],
+)
+def test_errors_are_one_line_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list,
+                                    fragment: str) -> None:
+    (tmp_path / "bad.json").write_text("{oops")
+    code = main([a.format(tmp=tmp_path) for a in argv])
+    captured = capsys.readouterr()
+    assert code == 1
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("rfsync: error: ")
+    assert fragment.format(tmp=tmp_path) in lines[0]
+    assert "Traceback" not in captured.err and captured.out == ""
+    assert (tmp_path / "bad.json").read_text() == "{oops"
+
+
+@pytest.mark.parametrize("argv", [["cut", "x.json"], ["cut", "x.json", "--max", "-1"],
+                                  ["cut", "x.json", "--max", "two"], ["append", "x.json"]])
+def test_usage_errors_exit_2(argv: list, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_real_process(tmp_path: Path) -> None:
+    src = make(tmp_path / "upload.json", 3)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    ok = subprocess.run([sys.executable, "-m", "rfsync_core", "cut", str(src), "--max", "2"],
+                        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.splitlines() == [str(tmp_path / "upload_1.json"), str(tmp_path / "upload_2.json")]
+    bad = subprocess.run([sys.executable, "-m", "rfsync_core", "append", str(src), str(tmp_path / "nope")],
+                         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+    assert bad.returncode == 1
+    assert bad.stderr.strip() == f"rfsync: error: not found (nothing added to {src}): {tmp_path / 'nope'}"
