@@ -44,8 +44,22 @@ class S3Server:
     process: subprocess.Popen[bytes] | None = None
 
     def new_bucket(self) -> str:
+        """Create a bucket through the S3 API (an independent client, boto3).
+
+        A bucket made with ``mkdir`` under the root is not seen by a running
+        ``rclone serve s3``: it caches the root listing after the first request.
+        """
+        import boto3
+        from botocore.config import Config
+
         name = "b" + uuid.uuid4().hex[:12]
-        (self.root / name).mkdir()
+        client = boto3.client(
+            "s3", endpoint_url=self.endpoint, aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key, region_name="us-east-1",
+            config=Config(s3={"addressing_style": "path"}),
+        )
+        client.create_bucket(Bucket=name)
+        assert (self.root / name).is_dir()
         return name
 
 
