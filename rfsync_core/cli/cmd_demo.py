@@ -1,0 +1,161 @@
+"""``rfsync demo`` (the main job, end to end, no server needed) and ``rfsync farm-emulate``.
+
+The demo runs on the built-in ``local`` folder platform by default: it makes a
+small scene with a few textures under ``~/renderfarm_sdk/demo``, writes its
+``upload.json``, uploads it, submits a task (configs, ``task.json`` last), lets
+the farm emulator render a few frames in a background thread, and
+auto-downloads every frame as soon as it is done. ``farm-emulate`` plays the
+farm's side for a task submitted by other means (docs/farm-protocol.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+from typing import Any, List
+
+from ..client import Client
+from ..config import default_download_root
+from ..errors import RfsyncError
+from ..farm import new_task_id, task_config_document
+from ..transfer.download import Downloader
+from .cmd_download import ProgressBars, print_summary, run_interruptible
+
+TEXTURES = {"tex/wood_diffuse.png": 48_000, "tex/wood_rough.png": 32_000, "tex/sky.hdr": 96_000}
+
+
+def register(subparsers: Any) -> None:
+    d = subparsers.add_parser("demo", help="upload a demo scene, render it on an emulated farm, download frames",
+                              description="The whole job on the local folder platform (no server, no account): "
+                                          "upload -> emulated render -> auto-download.")
+    d.add_argument("--frames", type=int, default=5, help="frames to render (default 5)")
+    d.add_argument("--platform", default="local", metavar="P", help="platform (default: local)")
+    d.add_argument("--frame-time", type=float, default=0.6, metavar="S", help="seconds per frame (default 0.6)")
+    d.add_argument("--local-path", metavar="DIR", help="where frames land (default ~/renderfarm_sdk)")
+    d.add_argument("--quiet", action="store_true", help="no progress bars")
+    d.set_defaults(func=cmd_demo)
+
+    f = subparsers.add_parser("farm-emulate", help="play the farm for submitted tasks (tests and demos)",
+                              description="Render submitted tasks the way a farm would (docs/farm-protocol.md): "
+                                          "writes small fake frames and status.json over time.")
+    f.add_argument("task_ids", nargs="+", metavar="TASK_ID")
+    f.add_argument("--platform", metavar="P", help="platform (default $RFSYNC_PLATFORM or 'local')")
+    f.add_argument("--frame-time", type=float, default=1.0, metavar="S", help="seconds per frame (default 1)")
+    f.add_argument("--fail-frame", action="append", default=[], metavar="F", help="fail this frame (repeatable)")
+    f.add_argument("--fail-task-after", type=int, metavar="N", help="fail the task after N frames")
+    f.add_argument("--stop-after", type=int, metavar="N", help="stop the task after N frames")
+    f.add_argument("--size", type=int, default=64 * 1024, metavar="BYTES", help="size of each output file")
+    f.add_argument("--wait", type=float, default=60.0, metavar="S", help="how long to wait for task.json")
+    f.set_defaults(func=cmd_farm_emulate)
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+def make_demo_scene(folder: Path, frames: int) -> List[Path]:
+    """A tiny 'scene' and a few textures; returns the files (scene first)."""
+    scene = folder / "scene" / "sh010.ma"
+    scene.parent.mkdir(parents=True, exist_ok=True)
+    files = [scene]
+    lines = [f'//Maya ASCII demo scene made by rfsync\nplaybackOptions -min 1 -max {frames};']
+    for rel, size in TEXTURES.items():
+        path = folder / "scene" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.stat().st_size != size:
+            path.write_bytes(os.urandom(size))
+        files.append(path)
+        lines.append(f'setAttr "file_{path.stem}.fileTextureName" -type "string" "{path.as_posix()}";')
+    scene.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return files
+
+
+def _write_json(path: Path, doc: Any) -> Path:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=2, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from ..api_upload import upload_config
+    from ..farm_emulator import FarmEmulator, writer_for
+    from ..manifest import UploadManifest
+    from ..paths import local_to_server
+    from ..transfer.upload import Uploader
+
+    if not 1 <= args.frames <= 1000:
+        raise RfsyncError(f"--frames must be between 1 and 1000, not {args.frames}")
+    task_id = new_task_id()
+    work = default_download_root() / "demo" / task_id
+    bars = ProgressBars(enabled=not args.quiet, label="upload")
+    with Client(args.platform) as client:
+        _say(f"rfsync demo on platform {client.platform.name!r} ({client.platform.location}), task {task_id}")
+        files = make_demo_scene(work, args.frames)
+        scene_server = local_to_server(str(files[0]))
+        manifest = UploadManifest(
+            scene=[{"local": str(files[0]), "server": scene_server}],
+            asset=[{"local": str(p), "server": local_to_server(str(p))} for p in files[1:]],
+        )
+        upload_json = Path(manifest.save(work / "upload.json"))
+        _say(f"[1/4] scene and {len(files) - 1} textures in {work / 'scene'}; upload list {upload_json}")
+
+        uploaded = Uploader(client, progress=bars.progress).upload_manifest(upload_json)
+        bars.close()
+        uploaded.raise_for_failures()
+        _say(f"[2/4] uploaded {len(uploaded.uploaded)} files ({len(uploaded.skipped)} unchanged) to input/")
+
+        task = task_config_document(task_id, scene_server, host="maya", host_version="2024", renderer="arnold",
+                                    frames=f"1-{args.frames}", layers=["beauty"], cameras=["shotCam"])
+        cfg = [_write_json(work / "asset.json", {"scene": scene_server, "assets": [e["server"] for e in
+                                                                                   manifest.asset]}),
+               _write_json(work / "tips.json", {}), upload_json]
+        upload_config(task_id, [str(p) for p in cfg], client=client)
+        upload_config(task_id, [str(_write_json(work / "task.json", task))], client=client)  # task.json last
+        _say(f"[3/4] submitted task {task_id}: {args.frames} frames; the emulated farm starts rendering")
+
+        emulator = FarmEmulator(writer_for(client.platform), task_id, frame_time=args.frame_time,
+                                finish_time=min(args.frame_time, 0.5), output_size=256 * 1024).start()
+        bars = ProgressBars(enabled=not args.quiet)
+        dl = Downloader(client, progress=bars.progress, on_status=bars.status)
+        root = Downloader.local_root(args.local_path)
+        try:
+            result = run_interruptible(lambda: dl.auto_download([task_id], root, sleep_time=0.25), dl.cancel)
+        except KeyboardInterrupt:
+            emulator.stop()
+            raise
+        finally:
+            bars.close()
+        emulator.stop()
+        emulator.join(10)
+    folder = Path(root) / result.tasks[task_id].folder_name if task_id in result.tasks else Path(root)
+    _say(f"[4/4] frames downloaded as they finished -> {folder}")
+    print_summary(result, root)
+    return 0 if result.ok else 1
+
+
+def cmd_farm_emulate(args: argparse.Namespace) -> int:
+    from ..farm_emulator import FarmEmulator, writer_for
+
+    with Client(args.platform) as client:
+        emulators = [
+            FarmEmulator(writer_for(client.platform), tid, frame_time=args.frame_time,
+                         fail_frames=args.fail_frame, fail_task_after=args.fail_task_after,
+                         stop_after=args.stop_after, output_size=args.size, pickup_timeout=args.wait,
+                         on_event=_say).start()
+            for tid in args.task_ids
+        ]
+        try:
+            for emu in emulators:
+                emu.join()
+        except KeyboardInterrupt:
+            for emu in emulators:
+                emu.stop()
+            for emu in emulators:
+                emu.join(10)
+            raise
+    return 0
+
+
