@@ -111,3 +111,23 @@ def test_runtime_code_compiles_on_python39() -> None:
     )
     proc = subprocess.run([py39, "-c", code, *dirs], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_package_installs_and_runs_the_demo_on_python39(tmp_path: Path) -> None:
+    """The real floor: install rfsync into a Python 3.9 venv and run the main job (upload, farm, download)."""
+    py39 = _python39()
+    if py39 is None:
+        pytest.skip("no Python 3.9 interpreter on this machine")
+    venv = tmp_path / "venv39"
+    subprocess.run([py39, "-m", "venv", str(venv)], check=True, capture_output=True)
+    pip = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(ROOT)],
+                         capture_output=True, text=True)
+    assert pip.returncode == 0, pip.stdout[-2000:] + pip.stderr[-2000:]
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"HOME": str(home), "PATH": f"{venv / 'bin'}:/usr/bin:/bin", "LANG": "C.UTF-8"}
+    demo = subprocess.run([str(venv / "bin" / "rfsync"), "demo", "--frames", "3"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
+    frames = sorted(p.name for p in (home / "renderfarm_sdk").rglob("*.exr") if "farm" not in p.parts)
+    assert frames, demo.stdout[-3000:]
