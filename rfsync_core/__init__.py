@@ -73,6 +73,20 @@ _EXPORTS: Dict[str, str] = {
     "HostAdapter": "hosts",
     "expand_file_pattern": "hosts",
     "collect_files": "hosts",
+    "CollectResult": "hosts",
+    "TaskInfo": "hosts",
+    "TransferSettings": "hosts",
+    "new_task_id": "hosts",
+    "work_folder": "hosts",
+    "task_folder": "hosts",
+    "write_task_configs": "hosts",
+    "write_upload_manifest": "hosts",
+    "upload_manifest_job": "hosts",
+    "submit_job": "hosts",
+    "download_job": "hosts",
+    "ConsoleProgress": "hosts",
+    "frame_list": "hosts",
+    "default_download_root": "config",
 }
 
 __all__ = ["__version__", *_EXPORTS]

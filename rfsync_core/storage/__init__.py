@@ -1,0 +1,104 @@
+"""Storage engines: pick one for a platform.
+
+The engines themselves are imported lazily so ``import rfsync_core.storage``
+stays cheap (the S3 engine pulls in ``requests``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Mapping, Optional
+
+from ..errors import ConfigError, CredentialsError, UnsafePathError
+from .base import ByteHook, ObjectInfo, PartInfo, Storage, no_hook
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..config import Credentials, Platform
+
+__all__ = ["ByteHook", "ObjectInfo", "PartInfo", "Storage", "check_key", "no_hook", "open_storage"]
+
+MiB = 1024 * 1024
+DEFAULT_MULTIPART_THRESHOLD = 64 * MiB
+DEFAULT_MIN_PART_SIZE = 8 * MiB
+MAX_PARTS = 10000
+CHUNK_SIZE = 1 * MiB
+
+
+def check_key(key: str) -> str:
+    """Refuse keys that could not round-trip through every engine.
+
+    A key is ``/``-separated and relative; empty, ``.`` and ``..`` segments,
+    a leading ``/``, backslashes and NUL are refused: on a folder they could
+    escape the root, and on S3 the SigV4 canonical path would normalise them
+    away (a signature mismatch, or a different object than meant).
+    """
+    if not isinstance(key, str) or not key:
+        raise UnsafePathError(f"storage key {key!r} is empty")
+    if "\x00" in key or "\\" in key:
+        raise UnsafePathError(f"storage key {key!r} contains a NUL or a backslash")
+    if key.startswith("/"):
+        raise UnsafePathError(f"storage key {key!r} must not start with '/'")
+    for part in key.split("/"):
+        if part in ("", ".", ".."):
+            raise UnsafePathError(f"storage key {key!r} has an empty, '.' or '..' segment")
+    return key
+
+
+def _option(options: Mapping[str, Any], name: str, kind: type, default: Any) -> Any:
+    value = options.get(name, default)
+    if value is default:
+        return default
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or isinstance(value, bool) != (kind is bool):
+        raise ConfigError(f"platform option {name!r} must be a {kind.__name__}, not {value!r}")
+    return value
+
+
+def open_storage(platform: Platform, credentials: Optional[Credentials]) -> Storage:
+    """Build the engine for ``platform`` (``engine`` "s3" or "folder").
+
+    Optional tuning comes from ``platform.options``: ``multipart_threshold``,
+    ``min_part_size`` (bytes), ``connect_timeout``, ``read_timeout`` (seconds),
+    ``pool_size`` and ``verify_tls`` (S3 only).
+    """
+    options: Mapping[str, Any] = getattr(platform, "options", None) or {}
+    sizes = {
+        "multipart_threshold": _option(options, "multipart_threshold", int, DEFAULT_MULTIPART_THRESHOLD),
+        "min_part_size": _option(options, "min_part_size", int, DEFAULT_MIN_PART_SIZE),
+    }
+    engine = platform.engine
+    if engine == "folder":
+        from .folder import FolderStorage
+
+        if not platform.root:
+            raise ConfigError(f"platform {platform.name!r} (folder) has no 'root' folder set")
+        return FolderStorage(platform.root, **sizes)
+    if engine == "s3":
+        from .s3 import S3Storage
+
+        if not platform.endpoint or not platform.bucket:
+            raise ConfigError(f"platform {platform.name!r} (s3) needs both 'endpoint' and 'bucket'")
+        if credentials is None:
+            raise CredentialsError(f"platform {platform.name!r} (s3) needs an access key and a secret key")
+        timeout = (
+            _option(options, "connect_timeout", float, 10.0),
+            _option(options, "read_timeout", float, 60.0),
+        )
+        return S3Storage(
+            endpoint=platform.endpoint,
+            bucket=platform.bucket,
+            prefix=platform.prefix,
+            access_key=credentials.access_key,
+            secret_key=credentials.secret_key,
+            session_token=getattr(credentials, "session_token", None),
+            region=platform.region or "us-east-1",
+            path_style=platform.path_style,
+            timeout=timeout,
+            pool_size=_option(options, "pool_size", int, 10),
+            verify_tls=_option(options, "verify_tls", bool, True),
+            **sizes,
+        )
+    raise ConfigError(
+        f"platform {platform.name!r} has unknown engine {engine!r} (expected 's3' or 'folder')"
+        + (f" in {platform.source}" if getattr(platform, "source", "") else "")
+    )

@@ -1,0 +1,106 @@
+"""The one retry policy of rfsync (tenacity): bounded, backed off, cancellable.
+
+Only :class:`~rfsync_core.errors.StorageError` with ``retryable`` set is tried
+again (connection errors, timeouts, 5xx, 429/SlowDown, BadDigest); anything
+else — bad credentials, a missing object, a local file error, a cancel — is
+raised at once. Retries stop after ``attempts`` tries or once the next wait
+would pass ``max_delay`` seconds since the first try, whichever comes first.
+The backoff sleeps in ``cancel.wait()`` so a cancel ends it immediately. When
+retries give up, the last original error is raised (never tenacity's
+``RetryError``) with the number of attempts added to its message.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Callable, Optional, TypeVar
+
+import tenacity
+
+from ..errors import StorageError, TransferCancelled
+from .progress import CancelToken
+
+log = logging.getLogger("rfsync.retry")
+
+T = TypeVar("T")
+
+#: First backoff (seconds, before jitter) and the cap of one backoff.
+INITIAL_WAIT = 0.5
+MAX_WAIT = 15.0
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """True for errors worth another try (see the module doc)."""
+    return isinstance(exc, StorageError) and bool(exc.retryable)
+
+
+def _stop_before(max_delay: float) -> Any:
+    # stop_before_delay (tenacity >= 8.3) also refuses a sleep that would overrun the budget.
+    factory = getattr(tenacity, "stop_before_delay", None) or tenacity.stop_after_delay
+    return factory(max_delay)
+
+
+def _annotate(exc: BaseException, attempts: int, elapsed: float, describe: str) -> None:
+    """Add the attempt count to the error's message, keeping its type and attributes."""
+    what = f"{describe}: " if describe else ""
+    note = f" [{what}gave up after {attempts} attempts in {elapsed:.1f}s]"
+    if isinstance(exc, StorageError):
+        exc.message = f"{exc.message}{note}"
+        exc.args = (exc.message, *exc.args[1:])
+    elif exc.args and isinstance(exc.args[0], str):
+        exc.args = (exc.args[0] + note, *exc.args[1:])
+
+
+def retry_call(
+    fn: Callable[..., T],
+    *args: Any,
+    cancel: Optional[CancelToken] = None,
+    attempts: int = 6,
+    max_delay: float = 60.0,
+    describe: str = "",
+    **kwargs: Any,
+) -> T:
+    """Call ``fn(*args, **kwargs)``, retrying retryable storage errors with backoff and jitter.
+
+    ``attempts`` bounds the tries (at least 1), ``max_delay`` the seconds spent
+    retrying. Raises :class:`TransferCancelled` when ``cancel`` fires during a
+    backoff, and the last original error when retries give up.
+    """
+    attempts = max(1, int(attempts))
+    count = 0
+    start = time.monotonic()
+
+    def sleep(seconds: float) -> None:
+        if cancel is None:
+            time.sleep(seconds)
+        elif cancel.wait(seconds):
+            raise TransferCancelled(f"cancelled while waiting to retry{' ' + describe if describe else ''}")
+
+    def before_sleep(state: tenacity.RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome is not None else None
+        wait = state.next_action.sleep if state.next_action is not None else 0.0
+        log.info("retrying %s in %.1fs after attempt %d: %s", describe or getattr(fn, "__name__", "call"),
+                 wait, state.attempt_number, exc)
+
+    def attempt() -> T:
+        nonlocal count
+        if cancel is not None:
+            cancel.check()
+        count += 1
+        return fn(*args, **kwargs)
+
+    retrying = tenacity.Retrying(
+        stop=tenacity.stop_after_attempt(attempts) | _stop_before(max_delay),
+        wait=tenacity.wait_random_exponential(multiplier=INITIAL_WAIT, max=MAX_WAIT),
+        retry=tenacity.retry_if_exception(is_retryable),
+        sleep=sleep,
+        before_sleep=before_sleep,
+        reraise=True,
+    )
+    try:
+        return retrying(attempt)
+    except BaseException as exc:
+        if count > 1 and is_retryable(exc):
+            _annotate(exc, count, time.monotonic() - start, describe)
+        raise
