@@ -1,0 +1,15 @@
+"""rfsync for Maya: collect a scene's files, upload them to the render farm, submit, download.
+
+Thin on purpose: this package makes Maya API calls (``maya.cmds``) and hands
+everything else to the public façade ``rfsync_core`` and the shared panel in
+``rfsync_core.ui``. Entry points: ``rfsync_maya.startup.install()`` (menu and
+shelf, interactive sessions only), ``rfsync_maya.actions`` (what the menu and
+shelf run) and ``python -m rfsync_maya SCENE`` (batch, under mayapy).
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+MENU_NAME = "rfsyncMenu"
+MENU_LABEL = "Render Farm"

@@ -1,0 +1,166 @@
+"""What the "Render Farm" menu and the shelf run (interactive Maya, main thread).
+
+Each action: make sure the scene is saved, collect its files, show the missing
+ones and let the artist choose, write the config files into the scene's rfsync
+work folder, then start the transfer in a non-modal panel parented to Maya's
+main window — Maya stays usable while the files go up.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, List, Optional
+
+from rfsync_core import (
+    CollectResult,
+    RfsyncError,
+    TransferSettings,
+    download_job,
+    new_task_id,
+    submit_job,
+    task_folder,
+    upload_manifest_job,
+    work_folder,
+    write_task_configs,
+    write_upload_manifest,
+)
+
+from .host import MayaHost
+
+MAX_MISSING_SHOWN = 15
+
+
+def _host() -> MayaHost:
+    return MayaHost()
+
+
+def ensure_saved(host: MayaHost) -> Optional[str]:
+    """The scene path once saved; None when the artist declined or the scene was never saved."""
+    scene = host.scene_path()
+    if not scene:
+        host.show_message("Render Farm", "Save the scene first (File > Save Scene As…): the farm needs a "
+                          "scene file to render.", level="warning")
+        return None
+    if host.scene_modified():
+        answer = host.show_message("Render Farm", "The scene has unsaved changes. The farm renders the saved "
+                                   "file: save it now?", level="question", buttons=("Save", "Cancel"))
+        if answer != "Save":
+            return None
+        host.save_scene()
+    return scene
+
+
+def confirm_missing(host: MayaHost, collected: CollectResult, verb: str) -> bool:
+    """Show missing files before anything is sent; True when the artist chooses to go on."""
+    if not collected.missing:
+        return True
+    shown = collected.missing[:MAX_MISSING_SHOWN]
+    more = len(collected.missing) - len(shown)
+    text = (f"{len(collected.missing)} file(s) the scene refers to were not found:\n\n"
+            + "\n".join(shown) + (f"\n… and {more} more" if more > 0 else "")
+            + f"\n\n{verb} the {len(collected.found)} file(s) that were found anyway?")
+    answer = host.show_message("Render Farm: missing files", text, level="warning",
+                               buttons=(f"{verb} anyway", "Cancel"))
+    return answer == f"{verb} anyway"
+
+
+def _settings(host: MayaHost) -> Optional[TransferSettings]:
+    try:
+        return TransferSettings.load()
+    except RfsyncError as err:
+        host.show_message("Render Farm", str(err), level="error")
+        return None
+
+
+def _show(job: Any, title: str, host: MayaHost, done_message: str = "", noun: str = "files") -> Any:
+    from rfsync_core.ui import run_in_panel
+
+    return run_in_panel(job, title, parent=host.main_window(), done_message=done_message, noun=noun)
+
+
+def upload_scene_assets() -> Optional[Any]:
+    """Upload the scene and every file it needs. Returns the panel (None when stopped before)."""
+    host = _host()
+    scene = ensure_saved(host)
+    if scene is None:
+        return None
+    collected = host.collect_assets()
+    if not confirm_missing(host, collected, "Upload"):
+        return None
+    settings = _settings(host)
+    if settings is None:
+        return None
+    manifest = write_upload_manifest(os.path.join(work_folder(scene), "upload.json"), scene, collected.found)
+    name = os.path.basename(scene)
+    return _show(upload_manifest_job(manifest, settings), f"Upload {name}", host,
+                 done_message=f"Done: {name} and its files are on the farm's storage.")
+
+
+def submit_scene(task_id: Optional[str] = None) -> Optional[Any]:
+    """Write the task's config files, upload the assets, then submit the task. Returns the panel."""
+    host = _host()
+    scene = ensure_saved(host)
+    if scene is None:
+        return None
+    collected = host.collect_assets()
+    if not confirm_missing(host, collected, "Submit"):
+        return None
+    settings = _settings(host)
+    if settings is None:
+        return None
+    task_id = task_id or new_task_id()
+    info = host.task_info(task_id, scene)
+    configs = write_task_configs(task_folder(scene, task_id), info, collected)
+    panel = _show(submit_job(task_id, configs, settings), f"Submit {info.scene_name} (task {task_id})", host,
+                  done_message=f"Task {task_id} submitted: the farm will render frames {info.frames}.")
+    panel.next_steps["done"] = "Render Farm > Download renders… fetches the frames once they are rendered."
+    return panel
+
+
+def download_renders(task_id: Optional[str] = None, local_path: Optional[str] = None) -> Optional[Any]:
+    """Ask for a task id and a folder, then download the task's rendered files."""
+    from Qt import QtWidgets
+
+    from rfsync_core import default_download_root
+
+    host = _host()
+    parent = host.main_window()
+    if task_id is None:
+        text, ok = QtWidgets.QInputDialog.getText(parent, "Download renders", "Task id(s), comma separated:")
+        if not ok or not text.strip():
+            return None
+        task_id = text
+    ids: List[str] = [t.strip() for t in task_id.split(",") if t.strip()]
+    if local_path is None:
+        local_path = QtWidgets.QFileDialog.getExistingDirectory(
+            parent, "Download renders into", str(default_download_root()))
+        if not local_path:
+            return None
+    settings = _settings(host)
+    if settings is None:
+        return None
+    return _show(download_job(ids, local_path, settings), f"Download task {', '.join(ids)}", host,
+                 done_message=f"Done: the rendered files are in {local_path}.")
+
+
+def show_transfers() -> int:
+    """Bring back panels that run in the background. Returns how many were shown."""
+    from rfsync_core.ui import active_panels
+
+    panels = active_panels()
+    for panel in panels:
+        panel.show_again()
+    if not panels:
+        _host().show_message("Render Farm", "No transfers are running.")
+    return len(panels)
+
+
+def open_settings() -> Optional[TransferSettings]:
+    """The settings dialog (platform, max speed, threads). Returns the saved settings, None if cancelled."""
+    from rfsync_core.ui import SettingsDialog
+
+    host = _host()
+    settings = _settings(host) or TransferSettings()
+    dialog = SettingsDialog(parent=host.main_window(), settings=settings)
+    accepted = dialog.exec_() if hasattr(dialog, "exec_") else dialog.exec()
+    return dialog.settings if accepted else None

@@ -1,0 +1,36 @@
+"""rfsync's shared Qt UI (through Qt.py: PySide2, PySide6 or PyQt5 — whatever the host ships).
+
+Hosts import from here: :class:`TransferPanel` (one transfer's non-modal
+window), :func:`run_in_panel`, :class:`SettingsDialog`. The engine never
+imports this package; this package never imports a host module.
+"""
+
+from __future__ import annotations
+
+from .panel import (
+    CANCELLED,
+    DONE,
+    DONE_WITH_ERRORS,
+    FAILED,
+    RUNNING,
+    TransferPanel,
+    active_panels,
+    run_in_panel,
+)
+from .settings import SettingsDialog
+from .worker import Job, TransferRunner, TransferWorker
+
+__all__ = [
+    "CANCELLED",
+    "DONE",
+    "DONE_WITH_ERRORS",
+    "FAILED",
+    "RUNNING",
+    "Job",
+    "SettingsDialog",
+    "TransferPanel",
+    "TransferRunner",
+    "TransferWorker",
+    "active_panels",
+    "run_in_panel",
+]

@@ -1,0 +1,379 @@
+"""The transfer panel: a non-modal window that shows one upload, submit or download.
+
+Overall progress by bytes, files done/total and skipped, rate and ETA, the
+files in flight, every per-file error with its path and reason, a log line,
+Cancel, and a clear final state — done / done with errors / cancelled / failed
+— with what to do next. Closing it while the transfer runs asks whether to
+cancel or keep it running in the background.
+
+The panel only reacts to queued signals from :class:`~rfsync_core.ui.worker.TransferRunner`
+(≤ 10 snapshots a second from the engine), and appends only new errors per
+snapshot, so a 100,000-file transfer does not load the host's GUI thread.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Dict, List, Optional, Tuple
+
+from Qt import QtCore, QtGui, QtWidgets
+
+from ..errors import RfsyncError, TransferCancelled
+from ..hosts import human_bytes, human_duration
+from .worker import Job, TransferRunner
+
+RUNNING = "running"
+DONE = "done"
+DONE_WITH_ERRORS = "done with errors"
+CANCELLED = "cancelled"
+FAILED = "failed"
+
+MAX_ERROR_ROWS = 2000
+"""Rows shown in the error list; the rest are counted (and copied by "Copy errors")."""
+MAX_IN_FLIGHT_SHOWN = 6
+
+_COLORS = {RUNNING: "#3b82f6", DONE: "#16a34a", DONE_WITH_ERRORS: "#d97706", CANCELLED: "#6b7280",
+           FAILED: "#dc2626"}
+
+_ACTIVE: List[TransferPanel] = []
+"""Panels kept alive while visible or running (a hidden background transfer has no other owner)."""
+
+
+def active_panels() -> List[TransferPanel]:
+    """Open or running panels, e.g. for a host's "Show transfers" menu item."""
+    return list(_ACTIVE)
+
+
+class TransferPanel(QtWidgets.QWidget):
+    """One transfer's window. ``start(job)`` runs the job in a worker thread.
+
+    ``next_steps`` maps a final state to a hint shown under the status line
+    (hosts adapt the defaults, e.g. "the task is on the farm").
+    """
+
+    finished = QtCore.Signal(str)
+    """Emitted once with the final state (done, done with errors, cancelled, failed)."""
+
+    NEXT_STEPS: ClassVar[Dict[str, str]] = {
+        DONE: "Everything arrived. You can close this window.",
+        DONE_WITH_ERRORS: ("Fix the files listed below, then run it again: files that already "
+                           "arrived are skipped."),
+        CANCELLED: "Nothing was lost: run it again to continue where it stopped.",
+        FAILED: "Check the message above and the settings (platform, credentials), then try again.",
+    }
+
+    def __init__(self, title: str = "Transfer", parent: Optional[QtWidgets.QWidget] = None,
+                 noun: str = "files") -> None:
+        super().__init__(parent)
+        self.setWindowFlags(QtCore.Qt.WindowType.Window)
+        self.setWindowTitle(f"rfsync — {title}")
+        self.setObjectName("rfsyncTransferPanel")
+        self.setMinimumWidth(560)
+        self.state = ""
+        self.result: Any = None
+        self.error: Optional[BaseException] = None
+        self.next_steps = dict(self.NEXT_STEPS)
+        self.done_message = ""
+        self.last_snapshot: Any = None
+        self.errors: List[Tuple[str, str]] = []
+        self._noun = noun
+        self._runner: Optional[TransferRunner] = None
+        self._hidden_in_background = False
+        self._build(title)
+
+    # -- layout ---------------------------------------------------------------------------
+    def _build(self, title: str) -> None:
+        layout = QtWidgets.QVBoxLayout(self)
+        self.title_label = QtWidgets.QLabel(title)
+        font = self.title_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.title_label.setFont(font)
+        layout.addWidget(self.title_label)
+
+        self.status_label = QtWidgets.QLabel("Starting…")
+        self.status_label.setWordWrap(True)
+        layout.addWidget(self.status_label)
+        self.next_label = QtWidgets.QLabel("")
+        self.next_label.setWordWrap(True)
+        self.next_label.setVisible(False)
+        layout.addWidget(self.next_label)
+
+        self.progress_bar = QtWidgets.QProgressBar()
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setValue(0)
+        self.progress_bar.setTextVisible(True)
+        self.progress_bar.setFormat("0%")
+        layout.addWidget(self.progress_bar)
+
+        grid = QtWidgets.QGridLayout()
+        self.files_label = QtWidgets.QLabel("–")
+        self.bytes_label = QtWidgets.QLabel("–")
+        self.rate_label = QtWidgets.QLabel("–")
+        self.eta_label = QtWidgets.QLabel("–")
+        for row, (name, widget) in enumerate([("Files", self.files_label), ("Data", self.bytes_label),
+                                              ("Speed", self.rate_label), ("Time", self.eta_label)]):
+            caption = QtWidgets.QLabel(name + ":")
+            caption.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
+            grid.addWidget(caption, row, 0)
+            grid.addWidget(widget, row, 1)
+        grid.setColumnStretch(1, 1)
+        layout.addLayout(grid)
+
+        self.in_flight_label = QtWidgets.QLabel("In flight:")
+        layout.addWidget(self.in_flight_label)
+        self.in_flight = QtWidgets.QLabel("")
+        self.in_flight.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        self.in_flight.setWordWrap(False)
+        self.in_flight.setMinimumHeight(self.fontMetrics().height() * 3)
+        self.in_flight.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
+        self.in_flight.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        layout.addWidget(self.in_flight)
+
+        self.errors_label = QtWidgets.QLabel("Errors: none")
+        layout.addWidget(self.errors_label)
+        self.error_list = QtWidgets.QTreeWidget()
+        self.error_list.setColumnCount(2)
+        self.error_list.setHeaderLabels(["File", "Reason"])
+        self.error_list.setRootIsDecorated(False)
+        self.error_list.setUniformRowHeights(True)
+        self.error_list.setAlternatingRowColors(True)
+        self.error_list.setMinimumHeight(90)
+        self.error_list.setColumnWidth(0, 300)
+        layout.addWidget(self.error_list, 1)
+
+        self.log_label = QtWidgets.QLabel("")
+        self.log_label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        self.log_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        layout.addWidget(self.log_label)
+
+        buttons = QtWidgets.QHBoxLayout()
+        self.copy_button = QtWidgets.QPushButton("Copy errors")
+        self.copy_button.setEnabled(False)
+        self.copy_button.clicked.connect(self.copy_errors)
+        buttons.addWidget(self.copy_button)
+        buttons.addStretch(1)
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.setEnabled(False)
+        buttons.addWidget(self.cancel_button)
+        self.close_button = QtWidgets.QPushButton("Close")
+        self.close_button.clicked.connect(self.close)
+        buttons.addWidget(self.close_button)
+        layout.addLayout(buttons)
+        self._set_state_style(RUNNING)
+
+    # -- running ----------------------------------------------------------------------------
+    def start(self, job: Job) -> None:
+        """Run ``job(progress_callback, cancel_token)`` in a worker thread and show its progress."""
+        if self.is_running():
+            raise RuntimeError("this panel is already running a transfer")
+        self.state = RUNNING
+        self.result, self.error = None, None
+        self.status_label.setText("Running…")
+        self.next_label.setVisible(False)
+        self.cancel_button.setEnabled(True)
+        self.cancel_button.setText("Cancel")
+        self._set_state_style(RUNNING)
+        runner = TransferRunner(self)
+        runner.progress.connect(self.on_progress)
+        runner.succeeded.connect(self._on_succeeded)
+        runner.errored.connect(self._on_errored)
+        runner.stopped.connect(self._on_stopped)
+        self._runner = runner
+        if self not in _ACTIVE:
+            _ACTIVE.append(self)
+        runner.start(job)
+
+    def is_running(self) -> bool:
+        """True until the worker thread has ended (also while a cancel is winding down)."""
+        return self._runner is not None and self._runner.is_running()
+
+    def cancel(self) -> None:
+        if self._runner is not None and self.is_running():
+            self._runner.cancel()
+            self.cancel_button.setEnabled(False)
+            self.cancel_button.setText("Cancelling…")
+            self.status_label.setText("Cancelling: stopping queued files and requests in flight…")
+
+    # -- progress ------------------------------------------------------------------------------
+    @QtCore.Slot(object)
+    def on_progress(self, snap: Any) -> None:
+        """Show one snapshot (GUI thread; called ≤ 10 times a second)."""
+        self.last_snapshot = snap
+        self.progress_bar.setValue(int(snap.fraction * 1000))
+        if snap.bytes_total:
+            self.progress_bar.setFormat(
+                f"{snap.fraction * 100:.0f}%  ({human_bytes(snap.bytes_done)} of {human_bytes(snap.bytes_total)})")
+        else:
+            self.progress_bar.setFormat(f"{snap.fraction * 100:.0f}%")
+        files = f"{snap.files_done} of {snap.files_total} {self._noun} done"
+        extra = []
+        if snap.files_skipped:
+            extra.append(f"{snap.files_skipped} unchanged, skipped")
+        if snap.files_failed:
+            extra.append(f"{snap.files_failed} failed")
+        self.files_label.setText(files + (f" ({', '.join(extra)})" if extra else ""))
+        self.bytes_label.setText(f"{human_bytes(snap.bytes_done)} of {human_bytes(snap.bytes_total)}")
+        self.rate_label.setText(f"{human_bytes(snap.rate)}/s" if self.state == RUNNING else "–")
+        eta = f"ETA {human_duration(snap.eta)}" if self.state == RUNNING else ""
+        self.eta_label.setText(f"{human_duration(snap.elapsed)} elapsed" + (f", {eta}" if eta else ""))
+        current = list(snap.current)
+        shown = current[:MAX_IN_FLIGHT_SHOWN]
+        more = len(current) - len(shown)
+        self.in_flight_label.setText(f"In flight ({len(current)}):")
+        self.in_flight.setText("\n".join(shown) + (f"\n… and {more} more" if more > 0 else ""))
+        if len(snap.errors) > len(self.errors):
+            self._add_errors(snap.errors[len(self.errors):])
+        if snap.message:
+            self.log_label.setText(snap.message)
+
+    def _add_errors(self, new: Any) -> None:
+        rows = []
+        for path, reason in new:
+            self.errors.append((path, reason))
+            if len(self.errors) <= MAX_ERROR_ROWS:
+                item = QtWidgets.QTreeWidgetItem([str(path), str(reason)])
+                item.setToolTip(0, str(path))
+                item.setToolTip(1, str(reason))
+                rows.append(item)
+        if rows:
+            self.error_list.addTopLevelItems(rows)
+        hidden = len(self.errors) - min(len(self.errors), MAX_ERROR_ROWS)
+        self.errors_label.setText(f"Errors: {len(self.errors)}" + (f" ({hidden} not listed)" if hidden else ""))
+        self.copy_button.setEnabled(True)
+
+    # -- the end --------------------------------------------------------------------------------
+    def show_result(self, result: Any) -> None:
+        """Show a job's result as the final state (also used to replay a recorded transfer)."""
+        self._on_succeeded(result)
+
+    def show_error(self, err: BaseException) -> None:
+        """Show a job's exception as the final state."""
+        self._on_errored(err)
+
+    @QtCore.Slot(object)
+    def _on_succeeded(self, result: Any) -> None:
+        self.result = result
+        failed = [tuple(f) for f in getattr(result, "failed", []) or []]
+        known = {e[0] for e in self.errors}
+        unseen = [f for f in failed if f[0] not in known]
+        if unseen:  # failures the last snapshot did not carry (e.g. refused before the transfer)
+            self._add_errors(unseen)
+        if getattr(result, "cancelled", False):
+            self._finish(CANCELLED, self._summary(result, "Cancelled"))
+        elif failed:
+            self._finish(DONE_WITH_ERRORS, self._summary(result, f"Done with errors ({len(failed)} failed)"))
+        else:
+            self._finish(DONE, self.done_message or self._summary(result, "Done"))
+
+    @QtCore.Slot(object)
+    def _on_errored(self, err: Any) -> None:
+        self.error = err
+        if isinstance(err, TransferCancelled):
+            self._finish(CANCELLED, f"Cancelled: {err}")
+            return
+        message = str(err) if isinstance(err, RfsyncError) else f"{type(err).__name__}: {err}"
+        self._finish(FAILED, f"Failed: {message}")
+
+    def _summary(self, result: Any, head: str) -> str:
+        moved = getattr(result, "uploaded", None)
+        if moved is None:
+            moved = getattr(result, "downloaded", [])
+        skipped = len(getattr(result, "skipped", []) or [])
+        size = getattr(result, "bytes_sent", None)
+        if size is None:
+            size = getattr(result, "bytes_received", 0)
+        text = f"{head}: {len(moved)} {self._noun} transferred"
+        if skipped:
+            text += f", {skipped} unchanged (skipped)"
+        text += f" — {human_bytes(size or 0)} in {human_duration(getattr(result, 'duration', 0.0))}."
+        return text
+
+    def _finish(self, state: str, text: str) -> None:
+        self.state = state
+        self._set_state_style(state)
+        self.status_label.setText(text)
+        self.next_label.setText(self.next_steps.get(state, ""))
+        self.next_label.setVisible(bool(self.next_label.text()))
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.setText("Cancel")
+        if state == DONE:
+            self.progress_bar.setValue(1000)
+        self.rate_label.setText("–")
+        self.in_flight_label.setText("In flight (0):")
+        self.in_flight.setText("")
+        if self.last_snapshot is not None:
+            self.eta_label.setText(f"{human_duration(self.last_snapshot.elapsed)} elapsed")
+        if self._hidden_in_background and state in (DONE_WITH_ERRORS, FAILED):
+            self.show()  # a background transfer that went wrong asks for attention
+        self.finished.emit(state)
+
+    @QtCore.Slot()
+    def _on_stopped(self) -> None:
+        # Closed by the user while running (cancel or background) and still closed: forget it now.
+        if self._hidden_in_background and self.isHidden() and self in _ACTIVE:
+            _ACTIVE.remove(self)
+            self.deleteLater()
+
+    def _set_state_style(self, state: str) -> None:
+        color = _COLORS.get(state, _COLORS[RUNNING])
+        self.status_label.setStyleSheet(f"color: {color}; font-weight: bold;")
+        self.progress_bar.setStyleSheet(f"QProgressBar::chunk {{ background-color: {color}; }}")
+
+    # -- closing -----------------------------------------------------------------------------------
+    def ask_close_choice(self) -> str:
+        """Ask what closing a running transfer means: "cancel", "background" or "stay"."""
+        box = QtWidgets.QMessageBox(self)
+        box.setIcon(QtWidgets.QMessageBox.Icon.Question)
+        box.setWindowTitle("Transfer still running")
+        box.setText("The transfer is still running.")
+        box.setInformativeText("Cancel it, or keep it running in the background? "
+                               "(Render Farm > Show transfers brings this window back.)")
+        cancel_btn = box.addButton("Cancel transfer", QtWidgets.QMessageBox.ButtonRole.DestructiveRole)
+        keep_btn = box.addButton("Keep running in background", QtWidgets.QMessageBox.ButtonRole.AcceptRole)
+        stay_btn = box.addButton("Don't close", QtWidgets.QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep_btn)
+        box.setEscapeButton(stay_btn)
+        box.exec_() if hasattr(box, "exec_") else box.exec()
+        clicked = box.clickedButton()
+        if clicked is cancel_btn:
+            return "cancel"
+        if clicked is keep_btn:
+            return "background"
+        return "stay"
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        if self.is_running():
+            choice = self.ask_close_choice()
+            if choice == "stay":
+                event.ignore()
+                return
+            if choice == "cancel":
+                self.cancel()
+            self._hidden_in_background = True
+            event.accept()
+            return
+        if self in _ACTIVE:
+            _ACTIVE.remove(self)
+        event.accept()
+        self.deleteLater()  # finished and closed: nothing to come back to
+
+    def show_again(self) -> None:
+        self._hidden_in_background = False
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
+    def copy_errors(self) -> None:
+        text = "\n".join(f"{path}\t{reason}" for path, reason in self.errors)
+        QtWidgets.QApplication.clipboard().setText(text)
+
+
+def run_in_panel(job: Job, title: str, parent: Optional[QtWidgets.QWidget] = None,
+                 done_message: str = "", noun: str = "files") -> TransferPanel:
+    """Create a panel, start ``job`` in it and show it (non-modal). Returns the panel."""
+    panel = TransferPanel(title, parent=parent, noun=noun)
+    panel.done_message = done_message
+    panel.start(job)
+    panel.show()
+    return panel

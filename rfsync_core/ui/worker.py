@@ -1,0 +1,112 @@
+"""Run an engine job in a background thread and talk to the GUI only through queued signals.
+
+A *job* is ``job(progress_callback, cancel_token) -> result`` (see
+:data:`rfsync_core.hosts.TransferJob`): an upload, a submit or a download
+alike. :class:`TransferWorker` lives in a ``QThread``; the engine calls its
+progress callback from its own threads (at most ~10 times a second — the
+engine throttles), and each call becomes one queued ``progress`` signal. The
+GUI never blocks on the worker: no ``QThread.wait()`` on the GUI thread; the
+thread quits by itself when the job returns and :class:`TransferRunner` emits
+``stopped`` once it is gone.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+from Qt import QtCore
+
+from ..transfer.progress import CancelToken
+
+Job = Callable[[Callable[[Any], Optional[bool]], CancelToken], Any]
+
+
+class TransferWorker(QtCore.QObject):
+    """Runs one job in the thread it was moved to. Its only link to widgets: the signals below."""
+
+    progress = QtCore.Signal(object)
+    """A :class:`~rfsync_core.Progress` snapshot."""
+    succeeded = QtCore.Signal(object)
+    """The job's result (an UploadResult / DownloadResult)."""
+    errored = QtCore.Signal(object)
+    """The exception the job raised."""
+
+    def __init__(self, job: Job, cancel: CancelToken) -> None:
+        super().__init__()
+        self._job = job
+        self.cancel_token = cancel
+
+    def _on_progress(self, snap: Any) -> None:
+        self.progress.emit(snap)  # from any engine thread: queued to the GUI thread
+
+    @QtCore.Slot()
+    def run(self) -> None:
+        try:
+            result = self._job(self._on_progress, self.cancel_token)
+        except BaseException as err:  # every failure reaches the panel, none is lost in the thread
+            self.errored.emit(err)
+        else:
+            self.succeeded.emit(result)
+
+
+class TransferRunner(QtCore.QObject):
+    """Owns one worker and its QThread; re-emits the worker's signals in the GUI thread.
+
+    ``stopped`` fires after the thread has finished, so the owner knows it may
+    drop the runner. The QThread attribute is ``_worker_thread`` (a QObject
+    attribute named ``thread`` would shadow ``QObject.thread()``).
+    """
+
+    progress = QtCore.Signal(object)
+    succeeded = QtCore.Signal(object)
+    errored = QtCore.Signal(object)
+    stopped = QtCore.Signal()
+
+    def __init__(self, parent: Optional[QtCore.QObject] = None) -> None:
+        super().__init__(parent)
+        self.cancel_token = CancelToken()
+        self._worker_thread: Optional[QtCore.QThread] = None
+        self._worker: Optional[TransferWorker] = None
+        self._running = False
+
+    def is_running(self) -> bool:
+        """True from :meth:`start` until the worker thread has finished."""
+        return self._running
+
+    def start(self, job: Job) -> None:
+        if self._running:
+            raise RuntimeError("a transfer is already running in this runner")
+        self._running = True
+        worker_thread = QtCore.QThread()
+        worker_thread.setObjectName("rfsync-transfer")
+        worker = TransferWorker(job, self.cancel_token)
+        worker.moveToThread(worker_thread)
+        queued = QtCore.Qt.ConnectionType.QueuedConnection
+        worker.progress.connect(self.progress, queued)
+        worker.succeeded.connect(self.succeeded, queued)
+        worker.errored.connect(self.errored, queued)
+        # Quit the thread's event loop from the worker thread itself once the job returned.
+        worker.succeeded.connect(worker_thread.quit, QtCore.Qt.ConnectionType.DirectConnection)
+        worker.errored.connect(worker_thread.quit, QtCore.Qt.ConnectionType.DirectConnection)
+        worker_thread.started.connect(worker.run)
+        worker_thread.finished.connect(self._on_thread_finished, queued)
+        self._worker_thread, self._worker = worker_thread, worker
+        worker_thread.start()
+
+    def cancel(self) -> None:
+        """Ask the job to stop (any thread): queued files are dropped, in-flight requests aborted."""
+        self.cancel_token.cancel()
+
+    @QtCore.Slot()
+    def _on_thread_finished(self) -> None:
+        # ``finished`` is emitted just before the thread really ends; let it end before the QThread
+        # object may be freed — polled, never QThread.wait() on the GUI thread.
+        if self._worker_thread is not None and not self._worker_thread.isFinished():
+            QtCore.QTimer.singleShot(5, self._on_thread_finished)
+            return
+        self._running = False
+        if self._worker is not None:
+            self._worker.deleteLater()
+        self._worker = None
+        self._worker_thread = None  # finished: safe to let Python free it
+        self.stopped.emit()

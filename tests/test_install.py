@@ -1,0 +1,163 @@
+"""install.py --maya: module file, module folder, dependencies via pip --target, uninstall, dry run.
+
+Runs install.py as a subprocess against a temporary MAYA_APP_DIR (never the real home). Dependency
+installs use a fake ``mayapy`` (a script that answers the version query and records the pip call),
+so no network is needed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, Optional
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+INSTALL = REPO / "install.py"
+
+
+def run(*args: str, env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(INSTALL), *args], capture_output=True, text=True,
+                          env=env or dict(os.environ), timeout=120, cwd=str(REPO))
+
+
+@pytest.fixture
+def app_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "maya_app"
+    monkeypatch.setenv("MAYA_APP_DIR", str(path))
+    return path
+
+
+def snapshot(root: Path) -> Dict[str, int]:
+    return {str(p.relative_to(root)): p.stat().st_size for p in root.rglob("*")} if root.exists() else {}
+
+
+def test_install_writes_module_and_uninstall_removes_it(app_dir: Path) -> None:
+    proc = run("--maya", "--no-deps")
+    assert proc.returncode == 0, proc.stderr
+    modules = app_dir / "modules"
+    mod = (modules / "rfsync.mod").read_text()
+    blocks = re.findall(r"^\+ MAYAVERSION:(\d{4}) rfsync 0\.1\.0 rfsync$", mod, re.M)
+    assert blocks == ["2023", "2024", "2025", "2026"]
+    assert mod.count("PYTHONPATH+:=python") == 4 and "deps/" not in mod  # no deps installed
+    root = modules / "rfsync"
+    assert (root / "scripts" / "userSetup.py").is_file()
+    assert (root / "scripts" / "rfsync_maya" / "__main__.py").is_file()
+    assert (root / "python" / "rfsync_core" / "__init__.py").is_file()
+    assert (root / "shelves" / "rfsync_shelf.json").is_file()
+    assert (root / "icons" / "rfsync_upload.svg").is_file()
+    assert not list(root.rglob("__pycache__"))
+    assert json.loads((root / "rfsync-install.json").read_text())["version"] == "0.1.0"
+    assert not list(modules.glob(".rfsync.*"))  # no staging leftovers
+
+    proc = run("--maya", "--no-deps")  # again: replaces in place
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in modules.iterdir()) == ["rfsync", "rfsync.mod"]
+
+    saved = app_dir / "2025" / "prefs" / "shelves"
+    saved.mkdir(parents=True)
+    (saved / "shelf_RenderFarm.mel").write_text('shelfButton -command "import rfsync_maya.actions";')
+    (saved / "shelf_Custom.mel").write_text("global proc shelf_Custom() {}")
+    proc = run("--maya", "--uninstall")
+    assert proc.returncode == 0, proc.stderr
+    assert list(modules.iterdir()) == []
+    assert not (saved / "shelf_RenderFarm.mel").exists() and (saved / "shelf_Custom.mel").exists()
+    proc = run("--maya", "--uninstall")
+    assert proc.returncode == 0 and "nothing to remove" in proc.stdout
+
+
+def test_dry_run_changes_nothing_and_shows_pip_target(app_dir: Path) -> None:
+    proc = run("--maya", "--dry-run", "--maya-version", "2024")
+    assert proc.returncode == 0, proc.stderr
+    assert not app_dir.exists()
+    pip_lines = [line for line in proc.stdout.splitlines() if "pip install" in line]
+    assert len(pip_lines) == 1
+    line = pip_lines[0]
+    assert "--python-version 3.10" in line and "--only-binary=:all:" in line
+    assert re.search(r"--target \S+/deps/py3\.10", line)
+    assert "requests>=2.28" in line and "Qt.py>=1.4" in line
+    assert all(line.startswith("would: ") for line in proc.stdout.splitlines())
+
+
+def test_modules_dir_option_and_user_files_untouched(tmp_path: Path, app_dir: Path) -> None:
+    user_setup = app_dir / "2025" / "scripts" / "userSetup.py"
+    maya_env = app_dir / "2025" / "Maya.env"
+    user_setup.parent.mkdir(parents=True)
+    user_setup.write_text("print('mine')\n")
+    maya_env.write_text("MY_VAR=1\n")
+    before = snapshot(app_dir)
+    target = tmp_path / "studio_modules"
+    proc = run("--maya", "--no-deps", "--maya-modules-dir", str(target))
+    assert proc.returncode == 0, proc.stderr
+    assert (target / "rfsync.mod").is_file()
+    assert snapshot(app_dir) == before
+    assert user_setup.read_text() == "print('mine')\n" and maya_env.read_text() == "MY_VAR=1\n"
+
+
+@pytest.mark.skipif(os.name == "nt", reason="the fake mayapy is a POSIX shell script")
+def test_mayapy_pip_installs_into_the_module(tmp_path: Path, app_dir: Path) -> None:
+    log = tmp_path / "mayapy.log"
+    fake = tmp_path / "mayapy"
+    fake.write_text(
+        "#!/bin/sh\n"
+        f'echo "$@" >> "{log}"\n'
+        'if [ "$1" = "-c" ]; then echo 3.11; exit 0; fi\n'
+        'while [ "$#" -gt 0 ]; do if [ "$1" = "--target" ]; then shift; mkdir -p "$1/requests"; '
+        'touch "$1/requests/__init__.py"; fi; shift; done\n')
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    proc = run("--maya", "--mayapy", str(fake), "--maya-version", "2025")
+    assert proc.returncode == 0, proc.stderr
+    calls = log.read_text().splitlines()
+    assert calls[0].startswith("-c ")
+    assert calls[1].startswith("-m pip install") and "--target" in calls[1]
+    root = app_dir / "modules" / "rfsync"
+    assert (root / "deps" / "py3.11" / "requests" / "__init__.py").is_file()
+    mod = (app_dir / "modules" / "rfsync.mod").read_text()
+    assert "+ MAYAVERSION:2025 rfsync 0.1.0 rfsync\nPYTHONPATH+:=python\nPYTHONPATH+:=deps/py3.11" in mod
+
+    proc = run("--maya", "--no-deps", "--maya-version", "2025")  # reinstall keeps the deps
+    assert proc.returncode == 0, proc.stderr
+    assert (root / "deps" / "py3.11" / "requests" / "__init__.py").is_file()
+    assert "PYTHONPATH+:=deps/py3.11" in (app_dir / "modules" / "rfsync.mod").read_text()
+
+
+@pytest.mark.skipif(os.name == "nt", reason="the fake mayapy is a POSIX shell script")
+def test_failed_pip_leaves_no_half_install(tmp_path: Path, app_dir: Path) -> None:
+    fake = tmp_path / "mayapy"
+    fake.write_text('#!/bin/sh\nif [ "$1" = "-c" ]; then echo 3.10; exit 0; fi\necho "no network" >&2\nexit 1\n')
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    proc = run("--maya", "--mayapy", str(fake))
+    assert proc.returncode == 1
+    assert "failed" in proc.stderr and "no network" in proc.stderr
+    modules = app_dir / "modules"
+    assert not (modules / "rfsync.mod").exists() and not (modules / "rfsync").exists()
+    assert not list(modules.glob(".rfsync.*"))
+
+
+def test_refuses_to_remove_what_it_did_not_write(app_dir: Path) -> None:
+    modules = app_dir / "modules"
+    modules.mkdir(parents=True)
+    (modules / "rfsync.mod").write_text("+ other 1.0 other\n")
+    proc = run("--maya", "--uninstall")
+    assert proc.returncode == 1 and "not written by rfsync" in proc.stderr
+    assert (modules / "rfsync.mod").exists()
+
+
+def test_default_app_dir_per_os() -> None:
+    sys.path.insert(0, str(REPO))
+    try:
+        import install
+    finally:
+        sys.path.remove(str(REPO))
+    assert install.default_maya_app_dir({"HOME": "/h"}, "linux") == Path("/h/maya")
+    assert install.default_maya_app_dir({"HOME": "/h"}, "darwin") == Path(
+        "/h/Library/Preferences/Autodesk/maya")
+    assert install.default_maya_app_dir({"USERPROFILE": "C:/Users/a"}, "win32") == Path(
+        "C:/Users/a/Documents/maya")
+    assert install.default_maya_app_dir({"MAYA_APP_DIR": "/x", "HOME": "/h"}, "linux") == Path("/x")
