@@ -1,0 +1,407 @@
+"""The seed's upload API (``rayvision_sync.upload.RayvisionUpload``), on rfsync's engine.
+
+Same method names, arguments and defaults as the seed, so scripts written for it
+keep working; the faults are fixed: every method returns ``True`` on success and
+raises a typed error on failure (:class:`~rfsync_core.errors.TransferError`
+listing each failed file and its manifest, :class:`~rfsync_core.errors.LocalPathError`
+for a missing config file, ...); the bandwidth cap is one bucket for the whole
+call (``multi_thread_upload`` shares it across manifests); worker exceptions are
+collected, never lost; ``thread_pool_upload`` needs no hidden ``is_db``.
+
+Arguments only the seed's transfer engines understood (``engine_type``,
+``server_ip``, ``network_mode``, ``redis_obj`` …) are accepted and ignored, so old
+calls still run; any other unknown keyword is a ``TypeError`` as usual.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+from .client import Client
+from .errors import LocalPathError, ManifestError, RfsyncError, TransferCancelled, TransferError, UnsafePathError
+from .transfer.progress import CancelToken, ProgressCallback
+from .transfer.throttle import SEED_DEFAULT_MAX_SPEED_KB, TokenBucket, kb_per_s_to_bytes
+from .transfer.upload import Uploader, UploadResult
+
+__all__ = [
+    "RfsyncUpload",
+    "multi_thread_upload",
+    "thread_pool_upload",
+    "upload",
+    "upload_asset",
+    "upload_config",
+]
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+#: Keywords of the seed that only steered its external transfer programs; accepted and ignored.
+SEED_ONLY_OPTIONS = frozenset({
+    "engine_type", "server_ip", "server_port", "transmit_type", "network_mode", "is_record", "redis_flag",
+    "redis_obj", "proxy_ip", "proxy_port", "upload_num",
+})
+
+
+def _check_seed_options(method: str, options: dict) -> None:
+    unknown = sorted(set(options) - SEED_ONLY_OPTIONS)
+    if unknown:
+        raise TypeError(f"{method}() got unexpected keyword argument(s): {', '.join(unknown)}")
+
+
+def _speed(max_speed: Union[float, str, None]) -> Optional[float]:
+    """Bytes/s for the seed's ``max_speed`` (KB/s); None → the seed's default of 1048576 KB/s."""
+    return kb_per_s_to_bytes(SEED_DEFAULT_MAX_SPEED_KB if max_speed is None else max_speed)
+
+
+def _path_arg(value: Any, what: str) -> str:
+    if isinstance(value, (str, os.PathLike)) and os.fspath(value):
+        return os.path.abspath(os.fspath(value))
+    raise LocalPathError(f"{what} must be a file path, got {value!r}")
+
+
+def _existing_file(value: Any, what: str) -> str:
+    path = _path_arg(value, what)
+    if not os.path.exists(path):
+        raise LocalPathError(f"{what} {path} does not exist")
+    if not os.path.isfile(path):
+        raise LocalPathError(f"{what} {path} is not a file")
+    return path
+
+
+def _task_id(task_id: Any) -> str:
+    if isinstance(task_id, bool) or not isinstance(task_id, (str, int)):
+        raise UnsafePathError(f"task_id must be a string or a number, got {task_id!r}")
+    text = str(task_id).strip()
+    if not text or text in (".", "..") or any(c in text for c in "/\\\x00") or ":" in text:
+        raise UnsafePathError(f"task_id {task_id!r} cannot name a folder under tasks/")
+    return text
+
+
+def _pool_list(upload_pool: Any) -> List[Any]:
+    if isinstance(upload_pool, (str, os.PathLike)):
+        return [upload_pool]
+    if isinstance(upload_pool, (list, tuple)):
+        return list(upload_pool)
+    raise ManifestError(f"upload_pool must be a list of upload.json paths, got {type(upload_pool).__name__}")
+
+
+def _count(n: int) -> int:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"the number of threads must be a positive whole number, got {n!r}")
+    return n
+
+
+class RfsyncUpload:
+    """Uploads for one client (platform + credentials), like the seed's ``RayvisionUpload(api)``.
+
+    ``client=None`` uses ``Client()`` (the default platform). ``threads`` is the
+    number of transfer threads per upload; ``progress``/``cancel`` become the
+    defaults of every call (each method also takes them as keywords).
+    """
+
+    def __init__(
+        self,
+        client: Optional[Client] = None,
+        *,
+        threads: int = 8,
+        progress: Optional[ProgressCallback] = None,
+        cancel: Optional[CancelToken] = None,
+    ) -> None:
+        self._own_client = client is None
+        self.client = client if client is not None else Client()
+        self.threads = _count(threads)
+        self.progress = progress
+        self.cancel_token = cancel if cancel is not None else CancelToken()
+
+    def close(self) -> None:
+        if self._own_client:
+            self.client.close()
+
+    def __enter__(self) -> RfsyncUpload:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def cancel(self) -> None:
+        """Stop every upload of this object (from any thread)."""
+        self.cancel_token.cancel()
+
+    def _uploader(
+        self,
+        *,
+        max_speed: Union[float, str, None] = None,
+        is_db: bool = True,
+        bucket: Optional[TokenBucket] = None,
+        threads: Optional[int] = None,
+        progress: Optional[ProgressCallback] = None,
+        cancel: Optional[CancelToken] = None,
+    ) -> Uploader:
+        return Uploader(
+            self.client,
+            threads=threads or self.threads,
+            bucket=bucket if bucket is not None else TokenBucket(_speed(max_speed)),
+            use_records=bool(is_db),
+            progress=progress if progress is not None else self.progress,
+            cancel=cancel if cancel is not None else self.cancel_token,
+        )
+
+    # -- the seed's methods --------------------------------------------------------
+    def upload_asset(
+        self,
+        upload_json_path: PathLike,
+        max_speed: Union[float, str, None] = None,
+        is_db: bool = True,
+        *,
+        progress: Optional[ProgressCallback] = None,
+        cancel: Optional[CancelToken] = None,
+        **seed_options: Any,
+    ) -> bool:
+        """Upload the files an ``upload.json`` lists to ``input/<server path>``.
+
+        ``max_speed`` in KB/s (default 1048576 KB/s); ``is_db`` keeps records so
+        unchanged files (same size and mtime) are skipped next time.
+        """
+        _check_seed_options("upload_asset", seed_options)
+        result = self._upload_asset(upload_json_path, max_speed, is_db, None, None, progress, cancel)
+        result.raise_for_failures(f"upload of {os.fspath(upload_json_path)}")
+        return True
+
+    def _upload_asset(
+        self,
+        upload_json_path: PathLike,
+        max_speed: Union[float, str, None],
+        is_db: bool,
+        bucket: Optional[TokenBucket],
+        threads: Optional[int],
+        progress: Optional[ProgressCallback],
+        cancel: Optional[CancelToken],
+    ) -> UploadResult:
+        path = _existing_file(upload_json_path, "upload.json")
+        uploader = self._uploader(
+            max_speed=max_speed, is_db=is_db, bucket=bucket, threads=threads, progress=progress, cancel=cancel
+        )
+        return uploader.upload_manifest(path)
+
+    def upload_config(
+        self,
+        task_id: Union[str, int],
+        config_file_list: Sequence[PathLike],
+        max_speed: Union[float, str, None] = None,
+        *,
+        progress: Optional[ProgressCallback] = None,
+        cancel: Optional[CancelToken] = None,
+        **seed_options: Any,
+    ) -> bool:
+        """Upload a task's configuration files to ``tasks/<task_id>/cfg/<file name>``.
+
+        Every file must exist (checked before anything is sent: a missing one is
+        a :class:`LocalPathError` naming it, and nothing is uploaded).
+        """
+        _check_seed_options("upload_config", seed_options)
+        tid = _task_id(task_id)
+        files = [config_file_list] if isinstance(config_file_list, (str, os.PathLike)) else config_file_list
+        if not isinstance(files, (list, tuple)):
+            raise LocalPathError(f"config_file_list must be a list of file paths, got {type(files).__name__}")
+        items: List[Tuple[str, str]] = []
+        names: Dict[str, str] = {}
+        for i, value in enumerate(files):
+            local = _existing_file(value, f"config file #{i + 1}")
+            name = os.path.basename(local)
+            if name in names and names[name] != local:
+                raise LocalPathError(f"config files {names[name]} and {local} would both be uploaded as {name}")
+            names[name] = local
+            items.append((local, f"tasks/{tid}/cfg/{name}"))
+        if not items:
+            return True
+        uploader = self._uploader(max_speed=max_speed, is_db=False, progress=progress, cancel=cancel)
+        uploader.upload_files(items).raise_for_failures(f"upload of the config files of task {tid}")
+        return True
+
+    def upload(
+        self,
+        task_id: Union[str, int],
+        task_json_path: Optional[PathLike],
+        tips_json_path: Optional[PathLike],
+        asset_json_path: Optional[PathLike],
+        upload_json_path: PathLike,
+        max_speed: Union[float, str, None] = None,
+        *,
+        progress: Optional[ProgressCallback] = None,
+        cancel: Optional[CancelToken] = None,
+        **seed_options: Any,
+    ) -> bool:
+        """Upload the four configuration files (``None`` ones left out), then the assets of ``upload_json_path``."""
+        _check_seed_options("upload", seed_options)
+        _existing_file(upload_json_path, "upload.json")
+        configs = [p for p in (task_json_path, tips_json_path, asset_json_path, upload_json_path) if p is not None]
+        self.upload_config(task_id, configs, max_speed=max_speed, progress=progress, cancel=cancel)
+        return self.upload_asset(upload_json_path, max_speed=max_speed, progress=progress, cancel=cancel)
+
+    def multi_thread_upload(
+        self,
+        upload_pool: Sequence[PathLike],
+        thread_num: int = 10,
+        *,
+        max_speed: Union[float, str, None] = None,
+        is_db: bool = True,
+        progress: Optional[ProgressCallback] = None,
+        cancel: Optional[CancelToken] = None,
+    ) -> bool:
+        """Upload every ``upload.json`` of ``upload_pool``, at most ``thread_num`` at once, one shared speed cap."""
+        return self._pool(upload_pool, _count(thread_num), max_speed, is_db, progress, cancel, "multi_thread_upload")
+
+    def thread_pool_upload(
+        self,
+        upload_pool: Sequence[PathLike],
+        pool_size: int = 10,
+        *,
+        max_speed: Union[float, str, None] = None,
+        is_db: bool = True,
+        progress: Optional[ProgressCallback] = None,
+        cancel: Optional[CancelToken] = None,
+        **seed_options: Any,
+    ) -> bool:
+        """Like :meth:`multi_thread_upload` with ``pool_size`` workers (``is_db`` optional, default True)."""
+        _check_seed_options("thread_pool_upload", seed_options)
+        return self._pool(upload_pool, _count(pool_size), max_speed, is_db, progress, cancel, "thread_pool_upload")
+
+    def _pool(
+        self,
+        upload_pool: Sequence[PathLike],
+        workers: int,
+        max_speed: Union[float, str, None],
+        is_db: bool,
+        progress: Optional[ProgressCallback],
+        cancel: Optional[CancelToken],
+        what: str,
+    ) -> bool:
+        paths = [_existing_file(p, f"{what}: upload.json") for p in _pool_list(upload_pool)]
+        if not paths:
+            return True
+        bucket = TokenBucket(_speed(max_speed))  # one cap for every manifest of this call
+        token = cancel if cancel is not None else self.cancel_token
+        concurrent = min(workers, len(paths))
+        per_manifest = max(2, math.ceil(self.threads / concurrent))
+
+        def one(path: str) -> UploadResult:
+            return self._upload_asset(path, None, is_db, bucket, per_manifest, progress, token)
+
+        failures: List[Tuple[str, str]] = []
+        cancelled = False
+        with ThreadPoolExecutor(max_workers=concurrent, thread_name_prefix="rfsync-pool") as pool:
+            futures = [(path, pool.submit(one, path)) for path in paths]
+            for path, fut in futures:  # every result is collected: no exception is lost
+                try:
+                    res = fut.result()
+                except TransferCancelled:
+                    cancelled = True
+                    continue
+                except RfsyncError as err:
+                    failures.append((path, f"{path}: {err}"))
+                    continue
+                except Exception as err:
+                    failures.append((path, f"{path}: internal error: {type(err).__name__}: {err}"))
+                    continue
+                cancelled = cancelled or res.cancelled
+                failures += [(local, f"{path}: {reason}") for local, reason in res.failed]
+        if cancelled or token.cancelled:
+            raise TransferCancelled(f"{what} cancelled")
+        if failures:
+            more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+            raise TransferError(f"{what}: {len(failures)} failure(s): {failures[0][1]}{more}", failures)
+        return True
+
+
+# --------------------------------------------------------------------------- module-level functions
+
+
+def _with(client: Optional[Client]) -> RfsyncUpload:
+    return RfsyncUpload(client)
+
+
+def upload_asset(
+    upload_json_path: PathLike,
+    max_speed: Union[float, str, None] = None,
+    is_db: bool = True,
+    *,
+    client: Optional[Client] = None,
+    progress: Optional[ProgressCallback] = None,
+    cancel: Optional[CancelToken] = None,
+    **seed_options: Any,
+) -> bool:
+    """See :meth:`RfsyncUpload.upload_asset`; ``client=None`` → the default platform."""
+    with _with(client) as up:
+        return up.upload_asset(upload_json_path, max_speed, is_db, progress=progress, cancel=cancel,
+                               **seed_options)
+
+
+def upload_config(
+    task_id: Union[str, int],
+    config_file_list: Sequence[PathLike],
+    max_speed: Union[float, str, None] = None,
+    *,
+    client: Optional[Client] = None,
+    progress: Optional[ProgressCallback] = None,
+    cancel: Optional[CancelToken] = None,
+    **seed_options: Any,
+) -> bool:
+    """See :meth:`RfsyncUpload.upload_config`."""
+    with _with(client) as up:
+        return up.upload_config(task_id, config_file_list, max_speed, progress=progress, cancel=cancel,
+                                **seed_options)
+
+
+def upload(
+    task_id: Union[str, int],
+    task_json_path: Optional[PathLike],
+    tips_json_path: Optional[PathLike],
+    asset_json_path: Optional[PathLike],
+    upload_json_path: PathLike,
+    max_speed: Union[float, str, None] = None,
+    *,
+    client: Optional[Client] = None,
+    progress: Optional[ProgressCallback] = None,
+    cancel: Optional[CancelToken] = None,
+    **seed_options: Any,
+) -> bool:
+    """See :meth:`RfsyncUpload.upload`."""
+    with _with(client) as up:
+        return up.upload(task_id, task_json_path, tips_json_path, asset_json_path, upload_json_path, max_speed,
+                         progress=progress, cancel=cancel, **seed_options)
+
+
+def multi_thread_upload(
+    upload_pool: Sequence[PathLike],
+    thread_num: int = 10,
+    *,
+    client: Optional[Client] = None,
+    max_speed: Union[float, str, None] = None,
+    is_db: bool = True,
+    progress: Optional[ProgressCallback] = None,
+    cancel: Optional[CancelToken] = None,
+) -> bool:
+    """See :meth:`RfsyncUpload.multi_thread_upload`."""
+    with _with(client) as up:
+        return up.multi_thread_upload(upload_pool, thread_num, max_speed=max_speed, is_db=is_db,
+                                      progress=progress, cancel=cancel)
+
+
+def thread_pool_upload(
+    upload_pool: Sequence[PathLike],
+    pool_size: int = 10,
+    *,
+    client: Optional[Client] = None,
+    max_speed: Union[float, str, None] = None,
+    is_db: bool = True,
+    progress: Optional[ProgressCallback] = None,
+    cancel: Optional[CancelToken] = None,
+    **seed_options: Any,
+) -> bool:
+    """See :meth:`RfsyncUpload.thread_pool_upload`."""
+    with _with(client) as up:
+        return up.thread_pool_upload(upload_pool, pool_size, max_speed=max_speed, is_db=is_db,
+                                     progress=progress, cancel=cancel, **seed_options)
+

@@ -1,0 +1,216 @@
+"""The seed's upload API: names, arguments, defaults, True on success, typed errors on failure."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import threading
+from pathlib import Path
+from typing import List
+
+import pytest
+from s3server import S3Server
+from upload_util import MiB, assert_same_bytes, folder_platform, make_files, new_bucket, on_s3_disk, s3_platform_with
+
+import rfsync_core
+from rfsync_core import api_upload
+from rfsync_core.api_upload import RfsyncUpload
+from rfsync_core.client import Client
+from rfsync_core.errors import LocalPathError, ManifestError, TransferCancelled, TransferError, UnsafePathError
+from rfsync_core.manifest import UploadManifest
+from rfsync_core.transfer.progress import CancelToken, Progress
+
+
+def write_manifest(path: Path, files: List[Path], scene: bool = True) -> Path:
+    entries = [{"local": str(p), "server": "/D/proj/" + p.name} for p in files]
+    UploadManifest(scene=entries[:1] if scene else [], asset=entries[1:] if scene else entries, extra={}).save(path)
+    return path
+
+
+@pytest.fixture
+def farm(tmp_path: Path) -> Path:
+    return tmp_path / "farm"
+
+
+@pytest.fixture
+def client(farm: Path) -> Client:
+    return Client(folder_platform(farm))
+
+
+def test_seed_signatures() -> None:
+    m = RfsyncUpload
+    assert list(inspect.signature(m.upload_asset).parameters)[:4] == ["self", "upload_json_path", "max_speed", "is_db"]
+    assert inspect.signature(m.upload_asset).parameters["max_speed"].default is None
+    assert inspect.signature(m.upload_asset).parameters["is_db"].default is True
+    assert list(inspect.signature(m.upload_config).parameters)[:4] == ["self", "task_id", "config_file_list",
+                                                                        "max_speed"]
+    assert list(inspect.signature(m.upload).parameters)[:7] == [
+        "self", "task_id", "task_json_path", "tips_json_path", "asset_json_path", "upload_json_path", "max_speed"]
+    assert inspect.signature(m.multi_thread_upload).parameters["thread_num"].default == 10
+    assert inspect.signature(m.thread_pool_upload).parameters["pool_size"].default == 10
+    for name in ("upload_asset", "upload_config", "upload", "multi_thread_upload", "thread_pool_upload",
+                 "RfsyncUpload"):
+        assert getattr(rfsync_core, name) is getattr(api_upload, name)
+        if name != "RfsyncUpload":
+            assert "client" in inspect.signature(getattr(api_upload, name)).parameters
+
+
+def test_upload_asset_true_and_bytes(tmp_path: Path, farm: Path, client: Client) -> None:
+    files = make_files(tmp_path / "src", {"sh010.ma": 100, "a b.exr": 3000, "ü.tx": 0})
+    manifest = write_manifest(tmp_path / "upload.json", files)
+    assert RfsyncUpload(client).upload_asset(str(manifest)) is True
+    for p in files:
+        assert_same_bytes(p, farm / "input/D/proj" / p.name)
+
+
+def test_upload_asset_failure_names_file(tmp_path: Path, client: Client) -> None:
+    files = make_files(tmp_path / "src", {"ok.exr": 10})
+    manifest = write_manifest(tmp_path / "upload.json", [*files, tmp_path / "src" / "gone.exr"], scene=False)
+    with pytest.raises(TransferError) as info:
+        RfsyncUpload(client).upload_asset(manifest)
+    assert "gone.exr" in str(info.value) and str(manifest) in str(info.value)
+    assert [f[0] for f in info.value.failures] == [str(tmp_path / "src" / "gone.exr")]
+
+
+def test_upload_asset_bad_inputs(tmp_path: Path, client: Client) -> None:
+    up = RfsyncUpload(client)
+    with pytest.raises(LocalPathError, match="does not exist"):
+        up.upload_asset(tmp_path / "nope.json")
+    with pytest.raises(LocalPathError):
+        up.upload_asset(None)  # type: ignore[arg-type]
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ManifestError):
+        up.upload_asset(bad)
+    with pytest.raises(TypeError, match="nonsense"):
+        up.upload_asset(bad, nonsense=1)  # type: ignore[call-arg]
+
+
+def test_seed_only_keywords_are_accepted(tmp_path: Path, farm: Path, client: Client) -> None:
+    files = make_files(tmp_path / "src", {"a.ma": 5})
+    manifest = write_manifest(tmp_path / "upload.json", files)
+    assert RfsyncUpload(client).upload_asset(manifest, "1024", False, engine_type="aspera", server_ip="1.2.3.4",
+                                             network_mode=0) is True
+    assert (farm / "input/D/proj/a.ma").exists()
+
+
+def test_upload_config(tmp_path: Path, farm: Path, client: Client) -> None:
+    cfgs = make_files(tmp_path / "cfg", {"task.json": 50, "asset.json": 60, "tips.json": 2, "upload.json": 70})
+    assert RfsyncUpload(client).upload_config("12345", [str(p) for p in cfgs]) is True
+    for p in cfgs:
+        assert_same_bytes(p, farm / "tasks/12345/cfg" / p.name)
+    assert RfsyncUpload(client).upload_config(777, [cfgs[0]]) is True  # a numeric task id, as the seed's
+
+
+def test_upload_config_missing_file_uploads_nothing(tmp_path: Path, farm: Path, client: Client) -> None:
+    cfgs = make_files(tmp_path / "cfg", {"task.json": 50})
+    with pytest.raises(LocalPathError, match=r"tips\.json"):
+        RfsyncUpload(client).upload_config("1", [cfgs[0], tmp_path / "cfg" / "tips.json"])
+    assert not (farm / "tasks").exists()
+
+
+def test_upload_config_bad_task_ids(tmp_path: Path, client: Client) -> None:
+    cfgs = make_files(tmp_path / "cfg", {"task.json": 5})
+    for bad in ("", "..", "a/b", None, True):
+        with pytest.raises(UnsafePathError):
+            RfsyncUpload(client).upload_config(bad, cfgs)  # type: ignore[arg-type]
+
+
+def test_upload_configs_then_assets(tmp_path: Path, farm: Path, client: Client) -> None:
+    cfgs = make_files(tmp_path / "cfg", {"task.json": 50, "asset.json": 60, "tips.json": 2})
+    files = make_files(tmp_path / "src", {"sh.ma": 100, "t.exr": 200})
+    manifest = write_manifest(tmp_path / "cfg" / "upload.json", files)
+    assert RfsyncUpload(client).upload("99", *[str(p) for p in sorted(cfgs)], str(manifest)) is True
+    assert {p.name for p in (farm / "tasks/99/cfg").iterdir()} == {"task.json", "asset.json", "tips.json",
+                                                                     "upload.json"}
+    for p in files:
+        assert_same_bytes(p, farm / "input/D/proj" / p.name)
+
+
+def _pool(tmp_path: Path, n: int, per: int) -> tuple:
+    manifests, files = [], []
+    for i in range(n):
+        fs = make_files(tmp_path / f"src{i}", {f"p{i}_{j}.bin": 1000 + j for j in range(per)})
+        files += fs
+        manifests.append(str(write_manifest(tmp_path / f"upload_{i}.json", fs, scene=False)))
+    return manifests, files
+
+
+def test_multi_thread_upload_uploads_every_part(tmp_path: Path, farm: Path, client: Client) -> None:
+    manifests, files = _pool(tmp_path, 7, 5)
+    assert RfsyncUpload(client).multi_thread_upload(manifests, thread_num=3) is True  # more parts than threads
+    for p in files:
+        assert_same_bytes(p, farm / "input/D/proj" / p.name)
+
+
+def test_thread_pool_upload_without_is_db(tmp_path: Path, farm: Path, client: Client) -> None:
+    manifests, files = _pool(tmp_path, 4, 3)
+    assert RfsyncUpload(client).thread_pool_upload(manifests) is True
+    assert RfsyncUpload(client).thread_pool_upload(manifests, pool_size=2, is_db=False) is True
+    for p in files:
+        assert_same_bytes(p, farm / "input/D/proj" / p.name)
+
+
+def test_pool_failures_are_collected_and_name_the_manifest(tmp_path: Path, client: Client) -> None:
+    manifests, _files = _pool(tmp_path, 3, 2)
+    broken = tmp_path / "broken.json"
+    write_manifest(broken, [tmp_path / "missing.bin"], scene=False)
+    with pytest.raises(TransferError) as info:
+        RfsyncUpload(client).thread_pool_upload([*manifests, str(broken)], pool_size=2)
+    assert len(info.value.failures) == 1
+    assert str(broken) in info.value.failures[0][1] and "missing.bin" in info.value.failures[0][1]
+    with pytest.raises(LocalPathError):
+        RfsyncUpload(client).multi_thread_upload([*manifests, str(tmp_path / "nope.json")])
+    with pytest.raises(ManifestError):
+        RfsyncUpload(client).multi_thread_upload(42)  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        RfsyncUpload(client).multi_thread_upload(manifests, thread_num=0)
+
+
+def test_pool_shares_one_bandwidth_cap(tmp_path: Path, s3_server: S3Server) -> None:
+    import time
+
+    bucket = new_bucket(s3_server)
+    client = Client(s3_platform_with(s3_server, bucket))
+    manifests, files = _pool(tmp_path, 4, 1)
+    for i, p in enumerate(files):  # 4 × 256 KiB
+        p.write_bytes(bytes([i]) * 256 * 1024)
+    start = time.monotonic()
+    assert RfsyncUpload(client).multi_thread_upload(manifests, thread_num=4, max_speed=512) is True
+    assert time.monotonic() - start > 1.4  # 1 MiB at one shared 512 KB/s cap ≈ 2 s (four caps: ≈ 0.5 s)
+    for p in files:
+        assert_same_bytes(p, on_s3_disk(s3_server, bucket, "input/D/proj/" + p.name))
+
+
+def test_cancel_keyword_and_progress(tmp_path: Path, client: Client) -> None:
+    files = make_files(tmp_path / "src", {f"f{i}.bin": 200_000 for i in range(10)})
+    manifest = write_manifest(tmp_path / "upload.json", files)
+    token = CancelToken()
+    threading.Timer(0.5, token.cancel).start()
+    with pytest.raises(TransferCancelled):
+        RfsyncUpload(client).upload_asset(manifest, max_speed=500, cancel=token)
+    snaps: List[Progress] = []
+    assert RfsyncUpload(client).upload_asset(manifest, progress=snaps.append) is True
+    assert snaps[-1].finished
+
+
+def test_module_functions_use_default_platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RFSYNC_LOCAL_ROOT", str(tmp_path / "local"))
+    files = make_files(tmp_path / "src", {"x.ma": 10})
+    manifest = write_manifest(tmp_path / "upload.json", files)
+    assert rfsync_core.upload_asset(str(manifest)) is True
+    assert (tmp_path / "local/input/D/proj/x.ma").read_bytes() == files[0].read_bytes()
+    assert rfsync_core.upload_config("5", [str(manifest)]) is True
+    assert json.loads((tmp_path / "local/tasks/5/cfg/upload.json").read_text("utf-8"))["scene"]
+    assert rfsync_core.multi_thread_upload([str(manifest)]) is True
+    assert rfsync_core.thread_pool_upload([str(manifest)], is_db=False) is True
+    client = Client(folder_platform(tmp_path / "other"))
+    assert api_upload.upload("6", None, None, None, str(manifest), client=client) is True
+    assert (tmp_path / "other/tasks/6/cfg/upload.json").exists()
+
+
+def test_multipart_through_api(tmp_path: Path, farm: Path) -> None:
+    client = Client(folder_platform(farm, multipart_threshold=MiB, min_part_size=MiB))
+    files = make_files(tmp_path / "src", {"big.bin": 3 * MiB + 5})
+    assert RfsyncUpload(client).upload_asset(write_manifest(tmp_path / "u.json", files, scene=False)) is True
+    assert_same_bytes(files[0], farm / "input/D/proj/big.bin")
