@@ -409,7 +409,12 @@ class S3Storage:
             session.auth = _StreamingAuth(
                 self._access_key, self._secret_key, self.region, "s3", session_token=self._session_token
             )
-            session.verify = self.verify_tls
+            # Proxies and CA bundle from the environment are read once here, not on every request:
+            # requests' per-request environment scan costs more CPU than a whole small PUT.
+            session.trust_env = False
+            session.proxies.update(requests.utils.get_environ_proxies(self.endpoint))
+            ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+            session.verify = ca_bundle if (self.verify_tls and ca_bundle) else self.verify_tls
             session.headers["Accept-Encoding"] = "identity"
             session.headers["User-Agent"] = f"rfsync/{__version__}"
             with self._lock:  # tracked even if interrupted meanwhile: the next interrupt/close ends it
