@@ -1,14 +1,10 @@
-"""Platforms, credentials and the per-user folders of rfsync.
+"""Named platforms: the built-in ``platforms.json`` with studio, user and environment files layered over it.
 
 The seed kept its servers in a ``transports.json`` inside the installed package,
-which users had to edit. rfsync reads the built-in ``platforms.json`` of the
-package and then layers studio, user and environment files over it (later wins,
-per platform name), so nobody edits an installed package. Everything is computed
-at call time from the environment (no import-time I/O) and the files are tiny, so
-calling :func:`get_platform` often is cheap. See ``docs/platforms.md``.
-
-Credentials come from arguments, the environment or an owner-only credentials
-file; they never appear in a ``repr``, a log line or an error message.
+which users had to edit. rfsync reads the built-in file of the package and then
+layers studio, user and environment files over it (later wins, per platform
+name), so nobody edits an installed package. The files are tiny and re-read on
+every lookup. See ``docs/platforms.md``.
 """
 
 from __future__ import annotations
@@ -18,41 +14,19 @@ import ipaddress
 import json
 import os
 import re
-import shlex
-import stat
-import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, MutableMapping, Optional, Tuple, Type, Union
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Type, Union
 from urllib.parse import urlsplit
 
-from .errors import ConfigError, CredentialsError
-
-__all__ = [
-    "DEFAULT_PLATFORM",
-    "ENGINES",
-    "SEED_DEFAULT_BUCKET",
-    "Credentials",
-    "Platform",
-    "PlatformFile",
-    "credentials_file",
-    "default_download_root",
-    "default_platform_name",
-    "get_platform",
-    "load_platforms",
-    "platform_env_prefix",
-    "platform_files",
-    "resolve_credentials",
-    "user_config_dir",
-    "user_data_dir",
-    "with_root",
-]
+from ..errors import ConfigError
+from .folders import _env, _env_dir, _expand_user, user_config_dir
 
 DEFAULT_PLATFORM = "local"
 ENGINES = ("folder", "s3")
 #: Bucket used for a platform written in the seed's transports.json form, which has no bucket.
 SEED_DEFAULT_BUCKET = "rfsync"
-BUILTIN_FILE = Path(__file__).with_name("platforms.json")
+BUILTIN_FILE = Path(__file__).resolve().parent.parent / "platforms.json"
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _BUCKET_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$")
@@ -60,80 +34,6 @@ _HOST_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$")
 _KNOWN_KEYS = ("engine", "server_name", "root", "endpoint", "bucket", "prefix", "region", "path_style")
 _SECRET_KEYS = ("access_key", "secret_key", "session_token", "password", "secret")
 _SEED_KEYS = ("engine_type", "server_name", "server_ip", "server_port")
-
-
-# --------------------------------------------------------------------------- folders
-
-
-def _env(name: str, environ: Optional[Mapping[str, str]] = None) -> str:
-    """An environment variable, stripped; empty counts as unset."""
-    return (environ if environ is not None else os.environ).get(name, "").strip()
-
-
-def _env_dir(name: str, environ: Optional[Mapping[str, str]] = None) -> Optional[Path]:
-    value = _env(name, environ)
-    return Path(os.path.abspath(os.path.expanduser(value))) if value else None
-
-
-def _home(environ: Mapping[str, str], system: str) -> Path:
-    """The home folder as the environment says (``USERPROFILE`` on Windows), so tests can move it."""
-    value = environ.get("USERPROFILE") if system == "win32" else None
-    value = value or environ.get("HOME")
-    return Path(value) if value else Path.home()
-
-
-def _xdg(environ: Mapping[str, str], var: str, fallback: Path) -> Path:
-    value = environ.get(var, "").strip()
-    # The XDG spec says relative values are invalid and must be ignored.
-    return Path(value) if value and os.path.isabs(value) else fallback
-
-
-def _config_dir_for(system: str, environ: Mapping[str, str]) -> Path:
-    override = _env_dir("RFSYNC_CONFIG_DIR", environ)
-    if override is not None:
-        return override
-    home = _home(environ, system)
-    if system == "win32":
-        appdata = environ.get("APPDATA", "").strip()
-        return (Path(appdata) if appdata else home / "AppData" / "Roaming") / "rfsync"
-    if system == "darwin":
-        return home / "Library" / "Application Support" / "rfsync"
-    return _xdg(environ, "XDG_CONFIG_HOME", home / ".config") / "rfsync"
-
-
-def _data_dir_for(system: str, environ: Mapping[str, str]) -> Path:
-    override = _env_dir("RFSYNC_DATA_DIR", environ)
-    if override is not None:
-        return override
-    home = _home(environ, system)
-    if system == "win32":
-        local = environ.get("LOCALAPPDATA", "").strip()
-        return (Path(local) if local else home / "AppData" / "Local") / "rfsync"
-    if system == "darwin":
-        return home / "Library" / "Application Support" / "rfsync"
-    return _xdg(environ, "XDG_DATA_HOME", home / ".local" / "share") / "rfsync"
-
-
-def user_config_dir() -> Path:
-    """Where the user's ``platforms.json`` and ``credentials.json`` live (``$RFSYNC_CONFIG_DIR`` wins)."""
-    return _config_dir_for(sys.platform, os.environ)
-
-
-def user_data_dir() -> Path:
-    """Where rfsync keeps its state, e.g. the records database (``$RFSYNC_DATA_DIR`` wins)."""
-    return _data_dir_for(sys.platform, os.environ)
-
-
-def default_download_root() -> Path:
-    """The seed's default download folder: ``~/renderfarm_sdk`` (``%USERPROFILE%\\renderfarm_sdk``)."""
-    return _home(os.environ, sys.platform) / "renderfarm_sdk"
-
-
-def _expand_user(path: str) -> str:
-    """``~`` expansion that follows the environment's home (``os.path.expanduser`` does too)."""
-    if path == "~" or path.startswith(("~/", "~\\")):
-        return str(_home(os.environ, sys.platform)) + path[1:]
-    return path
 
 
 # --------------------------------------------------------------------------- data classes
@@ -167,23 +67,6 @@ class Platform:
         if self.engine == "folder":
             return self.root
         return "/".join(part for part in (self.endpoint, self.bucket, self.prefix) if part)
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """An S3 key pair. The secret and the session token never show in ``repr``."""
-
-    access_key: str
-    secret_key: str = field(repr=False)
-    session_token: Optional[str] = field(default=None, repr=False)
-    #: Where they came from ("arguments", an environment variable name, a file path) — never a value.
-    source: str = ""
-
-    def __repr__(self) -> str:
-        shown = ("…" + self.access_key[-4:]) if len(self.access_key) > 8 else "…"
-        return f"Credentials(access_key={shown!r}, source={self.source!r})"
-
-    __str__ = __repr__
 
 
 @dataclass(frozen=True)
@@ -510,128 +393,6 @@ def get_platform(name: Optional[str] = None) -> Platform:
     raise ConfigError(
         f"unknown platform {name!r}{origin}.{suggestion} Known platforms: {known}. "
         f"Define it in {user_config_dir() / 'platforms.json'} (see docs/platforms.md)"
-    )
-
-
-# --------------------------------------------------------------------------- credentials
-
-
-def platform_env_prefix(name: str) -> str:
-    """``RFSYNC_<NAME>_`` with the name upper-cased and non-alphanumerics as ``_``."""
-    return "RFSYNC_" + re.sub(r"[^A-Z0-9]", "_", name.upper()) + "_"
-
-
-def credentials_file() -> Tuple[Path, bool]:
-    """The credentials file and whether a variable named it (then it must exist)."""
-    named = _env_dir("RFSYNC_CREDENTIALS_FILE")
-    if named is not None:
-        return named, True
-    return user_config_dir() / "credentials.json", False
-
-
-def _pair(access: Optional[str], secret: Optional[str], token: Optional[str], source: str,
-          access_name: str, secret_name: str, platform: str) -> Optional[Credentials]:
-    """Both halves or neither; a lone half is an error (naming only the missing one)."""
-    for label, value in ((access_name, access), (secret_name, secret)):
-        if value is not None and not isinstance(value, str):
-            raise CredentialsError(f"platform {platform!r}: {label} must be a string ({source})")
-    access = access.strip() if isinstance(access, str) else access
-    secret = secret.strip() if isinstance(secret, str) else secret
-    if not access and not secret:
-        return None
-    if not access or not secret:
-        missing = access_name if not access else secret_name
-        given = secret_name if not access else access_name
-        raise CredentialsError(f"platform {platform!r}: {given} is set but {missing} is missing ({source})")
-    token = token.strip() if isinstance(token, str) else None
-    return Credentials(access, secret, token or None, source)
-
-
-def _check_private(path: Path) -> None:
-    """Refuse a credentials file other users may read (POSIX): the fix is ``chmod 600``."""
-    if os.name != "posix":
-        return
-    try:
-        mode = os.stat(path).st_mode
-    except OSError as exc:
-        raise CredentialsError(f"cannot read credentials file {path}: {exc.strerror or exc}") from None
-    if stat.S_ISDIR(mode):
-        raise CredentialsError(f"credentials file {path} is a folder, not a file")
-    if mode & 0o077:
-        raise CredentialsError(
-            f"credentials file {path} is accessible by other users (mode {stat.S_IMODE(mode):o}); "
-            f"refusing to use it: run chmod 600 {shlex.quote(str(path))}"
-        )
-
-
-def _from_file(platform: str) -> Optional[Credentials]:
-    path, required = credentials_file()
-    if not path.exists():
-        if required:
-            raise CredentialsError(f"credentials file {path} does not exist (set by RFSYNC_CREDENTIALS_FILE)")
-        return None
-    _check_private(path)
-    try:
-        data = _read_json(path, "credentials file", CredentialsError)
-    except FileNotFoundError:
-        return None
-    if not isinstance(data, dict):
-        raise CredentialsError(f"credentials file {path} must hold a JSON object "
-                               f"{{\"<platform>\": {{\"access_key\": ..., \"secret_key\": ...}}}}")
-    entry = data.get(platform)
-    if entry is None:
-        return None
-    if not isinstance(entry, dict):
-        raise CredentialsError(f"credentials file {path}: platform {platform!r} must be an object "
-                               "with 'access_key' and 'secret_key'")
-    for key in ("access_key", "secret_key", "session_token"):
-        value = entry.get(key)
-        if value is not None and not isinstance(value, str):
-            raise CredentialsError(
-                f"credentials file {path}: platform {platform!r}: {key!r} must be a string"
-            )
-    return _pair(entry.get("access_key"), entry.get("secret_key"), entry.get("session_token"), str(path),
-                 "'access_key'", "'secret_key'", platform)
-
-
-def _from_env(prefix: str, platform: str, environ: MutableMapping[str, str]) -> Optional[Credentials]:
-    access_name, secret_name = prefix + "ACCESS_KEY", prefix + "SECRET_KEY"
-    return _pair(environ.get(access_name), environ.get(secret_name), environ.get(prefix + "SESSION_TOKEN"),
-                 f"environment {access_name}", access_name, secret_name, platform)
-
-
-def resolve_credentials(
-    platform: Union[Platform, str],
-    access_key: Optional[str] = None,
-    secret_key: Optional[str] = None,
-) -> Optional[Credentials]:
-    """Credentials for ``platform``: arguments, else environment, else the credentials file.
-
-    The environment is ``RFSYNC_<PLATFORM>_ACCESS_KEY``/``_SECRET_KEY`` first, then
-    ``RFSYNC_ACCESS_KEY``/``RFSYNC_SECRET_KEY``. A folder platform needs none
-    (returns None). An s3 platform with none raises :class:`CredentialsError`.
-    """
-    if not isinstance(platform, Platform):
-        platform = get_platform(platform)
-    if platform.engine != "s3":
-        return None
-    name = platform.name
-    steps: List[Callable[[], Optional[Credentials]]] = [
-        lambda: _pair(access_key, secret_key, None, "arguments", "access_key", "secret_key", name),
-        lambda: _from_env(platform_env_prefix(name), name, os.environ),
-        lambda: _from_env("RFSYNC_", name, os.environ),
-        lambda: _from_file(name),
-    ]
-    for step in steps:
-        found = step()
-        if found is not None:
-            return found
-    path, _ = credentials_file()
-    prefix = platform_env_prefix(name)
-    raise CredentialsError(
-        f"no credentials for platform {name!r}: pass access_key and secret_key, "
-        f"or set RFSYNC_ACCESS_KEY and RFSYNC_SECRET_KEY (or {prefix}ACCESS_KEY and {prefix}SECRET_KEY), "
-        f"or add {{\"{name}\": {{\"access_key\": ..., \"secret_key\": ...}}}} to {path} (chmod 600)"
     )
 
 
