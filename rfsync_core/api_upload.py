@@ -21,7 +21,16 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from .client import Client
-from .errors import LocalPathError, ManifestError, RfsyncError, TransferCancelled, TransferError, UnsafePathError
+from .errors import (
+    FarmError,
+    LocalPathError,
+    ManifestError,
+    RfsyncError,
+    TransferCancelled,
+    TransferError,
+    UnsafePathError,
+)
+from .farm import check_task_id, config_key
 from .transfer.progress import CancelToken, ProgressCallback
 from .transfer.throttle import SEED_DEFAULT_MAX_SPEED_KB, TokenBucket, kb_per_s_to_bytes
 from .transfer.upload import Uploader, UploadResult
@@ -71,12 +80,13 @@ def _existing_file(value: Any, what: str) -> str:
 
 
 def _task_id(task_id: Any) -> str:
+    """The farm's own rule (:func:`farm.check_task_id`), so an uploaded task can always be downloaded."""
     if isinstance(task_id, bool) or not isinstance(task_id, (str, int)):
         raise UnsafePathError(f"task_id must be a string or a number, got {task_id!r}")
-    text = str(task_id).strip()
-    if not text or text in (".", "..") or any(c in text for c in "/\\\x00") or ":" in text:
-        raise UnsafePathError(f"task_id {task_id!r} cannot name a folder under tasks/")
-    return text
+    try:
+        return check_task_id(task_id)
+    except FarmError as err:
+        raise UnsafePathError(str(err)) from None
 
 
 def _pool_list(upload_pool: Any) -> List[Any]:
@@ -213,11 +223,14 @@ class RfsyncUpload:
             if name in names and names[name] != local:
                 raise LocalPathError(f"config files {names[name]} and {local} would both be uploaded as {name}")
             names[name] = local
-            items.append((local, f"tasks/{tid}/cfg/{name}"))
-        if not items:
-            return True
-        uploader = self._uploader(max_speed=max_speed, is_db=False, progress=progress, cancel=cancel)
-        uploader.upload_files(items).raise_for_failures(f"upload of the config files of task {tid}")
+            items.append((local, config_key(tid, name)))
+        # task.json goes last and alone: its arrival tells the farm the task is complete (farm-protocol §3).
+        batches = [[i for i in items if not i[1].endswith("/task.json")],
+                   [i for i in items if i[1].endswith("/task.json")]]
+        for batch in batches:
+            if batch:
+                uploader = self._uploader(max_speed=max_speed, is_db=False, progress=progress, cancel=cancel)
+                uploader.upload_files(batch).raise_for_failures(f"upload of the config files of task {tid}")
         return True
 
     def upload(
@@ -233,12 +246,20 @@ class RfsyncUpload:
         cancel: Optional[CancelToken] = None,
         **seed_options: Any,
     ) -> bool:
-        """Upload the four configuration files (``None`` ones left out), then the assets of ``upload_json_path``."""
+        """Upload the assets of ``upload_json_path``, then the four configuration files (``None`` ones left out).
+
+        The seed sent the configs first; rfsync sends them after the assets, ``task.json`` last, because the
+        farm starts a task as soon as its ``task.json`` exists (docs/farm-protocol.md §3). Every file is
+        checked before anything is sent.
+        """
         _check_seed_options("upload", seed_options)
+        tid = _task_id(task_id)
         _existing_file(upload_json_path, "upload.json")
         configs = [p for p in (task_json_path, tips_json_path, asset_json_path, upload_json_path) if p is not None]
-        self.upload_config(task_id, configs, max_speed=max_speed, progress=progress, cancel=cancel)
-        return self.upload_asset(upload_json_path, max_speed=max_speed, progress=progress, cancel=cancel)
+        for i, value in enumerate(configs):
+            _existing_file(value, f"config file #{i + 1}")
+        self.upload_asset(upload_json_path, max_speed=max_speed, progress=progress, cancel=cancel)
+        return self.upload_config(tid, configs, max_speed=max_speed, progress=progress, cancel=cancel)
 
     def multi_thread_upload(
         self,

@@ -22,7 +22,7 @@ import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Optional, Set
+from typing import Any, Callable, Dict, Iterable, List, Optional, Protocol, Set
 
 from .config import Credentials, Platform, resolve_credentials
 from .errors import ConfigError, FarmError
@@ -34,11 +34,6 @@ from .farm import (
     parse_task_config,
     status_key,
 )
-
-try:  # Protocol is in typing from 3.8
-    from typing import Protocol
-except ImportError:  # pragma: no cover
-    from typing_extensions import Protocol  # type: ignore
 
 
 class FarmWriter(Protocol):

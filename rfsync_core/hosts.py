@@ -35,6 +35,9 @@ from typing import (
     Tuple,
 )
 
+from .errors import FarmError, LocalPathError
+from .farm import check_task_id, config_key, new_task_id, task_config_document
+
 __all__ = [
     "CONFIG_NAMES",
     "TEXTURE_SIBLING_EXTENSIONS",
@@ -45,7 +48,6 @@ __all__ = [
     "TransferSettings",
     "build_upload_manifest",
     "collect_files",
-    "config_key",
     "download_job",
     "expand_env",
     "expand_file_pattern",
@@ -333,13 +335,6 @@ def task_folder(scene_path: str, task_id: str) -> str:
     return os.path.join(work_folder(scene_path), task_id)
 
 
-def new_task_id() -> str:
-    """A fresh client-made task id (docs/farm-protocol.md §2), as :func:`rfsync_core.farm.new_task_id` makes it."""
-    from .farm import new_task_id as farm_new_task_id
-
-    return farm_new_task_id()
-
-
 # -- task config files ---------------------------------------------------------------------------
 
 @dataclass
@@ -377,10 +372,17 @@ def frame_list(start: float, end: float, step: float = 1) -> str:
     return f"{a}-{b}" + (f"x{s}" if s != 1 else "")
 
 
+def _make_folder(folder: str) -> None:
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as err:
+        raise LocalPathError(f"cannot create folder {folder}: {err.strerror or err}") from None
+
+
 def write_json_atomic(path: str, data: Any) -> None:
     """Write canonical JSON (sorted keys, UTF-8) through a temp file + rename: never half-written."""
     folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
+    _make_folder(folder)
     tmp = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(4)}.tmp")
     try:
         with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
@@ -389,6 +391,8 @@ def write_json_atomic(path: str, data: Any) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as err:
+        raise LocalPathError(f"cannot write {path}: {err.strerror or err}") from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -409,7 +413,7 @@ def build_upload_manifest(scene: Optional[str], assets: Iterable[str]) -> Any:
 
 def write_upload_manifest(path: str, scene: Optional[str], assets: Iterable[str]) -> str:
     """Build and save ``upload.json`` at ``path`` (its folder is created); returns the absolute path."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    _make_folder(os.path.dirname(os.path.abspath(path)))
     return str(build_upload_manifest(scene, assets).save(path))
 
 
@@ -423,24 +427,20 @@ def write_task_configs(folder: str, info: TaskInfo, collected: CollectResult) ->
     """
     from .paths import local_to_server
 
-    os.makedirs(folder, exist_ok=True)
+    missing = [name for name, value in (("renderer", info.renderer), ("frame range", info.frames)) if not value]
+    if missing:
+        raise FarmError(f"cannot submit {info.scene}: the scene has no {' and no '.join(missing)} "
+                        "(task.json needs them; set them in the render settings)")
+    task = task_config_document(
+        info.task_id, local_to_server(info.scene), host=info.host, host_version=info.host_version,
+        renderer=info.renderer, renderer_version=info.renderer_version, frames=info.frames,
+        scene_name=info.scene_name, layers=info.layers, cameras=info.cameras, extra=info.extra,
+    )
+    _make_folder(folder)
     paths = {name: os.path.join(folder, name) for name in CONFIG_NAMES}
     manifest = build_upload_manifest(info.scene, collected.found)
     manifest.save(paths["upload.json"])
-    write_json_atomic(paths["task.json"], {
-        "schema": 1,
-        "task_id": info.task_id,
-        "scene": local_to_server(info.scene),
-        "scene_name": info.scene_name,
-        "host": info.host,
-        "host_version": info.host_version,
-        "renderer": info.renderer,
-        "renderer_version": info.renderer_version,
-        "frames": info.frames,
-        "layers": list(info.layers),
-        "cameras": list(info.cameras),
-        "extra": dict(info.extra),
-    })
+    write_json_atomic(paths["task.json"], task)
     assets = []
     total = 0
     for local in sorted(set(collected.found)):
@@ -522,11 +522,6 @@ TransferJob = Callable[[Callable[[Any], Optional[bool]], Any], Any]
 """``job(progress_callback, cancel_token) -> result``: what the UI worker and batch mode run."""
 
 
-def config_key(task_id: str, name: str) -> str:
-    """Storage key of a task's config file: ``tasks/<task_id>/cfg/<name>`` (docs/farm-protocol.md)."""
-    return f"tasks/{task_id}/cfg/{name}"
-
-
 def upload_manifest_job(manifest_path: str, settings: TransferSettings) -> TransferJob:
     """Upload the assets (and scene) an ``upload.json`` lists, with the user's settings."""
 
@@ -550,8 +545,10 @@ def submit_job(task_id: str, configs: Dict[str, str], settings: TransferSettings
     ``UploadResult``.
     """
 
+    check_task_id(task_id)  # the farm's rule, before anything is sent
+
     def run(progress: Callable[[Any], Optional[bool]], cancel: Any) -> Any:
-        from . import Client, FarmError, Uploader
+        from . import Client, Uploader
 
         with Client(settings.platform) as client:
             if next(iter(client.storage.list(f"tasks/{task_id}/")), None) is not None:

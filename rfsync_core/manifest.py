@@ -17,9 +17,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import stat
-import tempfile
-import threading
 from dataclasses import dataclass, field
 from typing import IO, Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
@@ -206,34 +205,24 @@ def _write_document(fh: IO[str], doc: Dict[str, Any]) -> None:
     fh.write("\n}\n" if doc else "}\n")
 
 
-_UMASK: Optional[int] = None
-_UMASK_LOCK = threading.Lock()
-
-
-def _new_file_mode() -> int:
-    """0o666 minus the process umask: what ``open(path, "w")`` would have given a new file."""
-    global _UMASK
-    with _UMASK_LOCK:
-        if _UMASK is None:
-            _UMASK = os.umask(0o022)
-            os.umask(_UMASK)
-    return 0o666 & ~_UMASK
-
-
 def _write_temp(target: str, write: Callable[[IO[str]], None]) -> str:
-    """Write a complete, fsynced temp file beside ``target``; return its path (removed on failure)."""
+    """Write a complete, fsynced temp file beside ``target``; return its path (removed on failure).
+
+    A new file gets the permissions the process umask gives (``os.open`` with 0o666, as ``open``
+    would); a replaced file keeps its own.
+    """
     folder, name = os.path.split(target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder or ".")
+    tmp = os.path.join(folder or ".", f".{name}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         try:
-            mode = stat.S_IMODE(os.stat(target).st_mode)
-        except OSError:
-            mode = _new_file_mode()
-        os.chmod(tmp, mode)
+            os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode))
+        except FileNotFoundError:
+            pass
     except BaseException:
         _remove_quietly(tmp)
         raise
@@ -531,7 +520,8 @@ def cutting_upload(
       that carry this marker for the same source name (leftovers of an earlier cut) are deleted;
       any other file is left alone. Files ``<stem>_1..n.json`` are replaced.
     - Parts are written as complete temp files first and renamed only when all are written: a
-      failure leaves the previous parts as they were.
+      failure while writing leaves the previous parts as they were (a failure between two of the
+      final renames, e.g. the disk going away, can leave a mix of old and new parts).
 
     The file is read in a streaming way (each entry serialised once, kept as one compact line), so
     a cut needs about one ``json.load`` worth of time and memory about the file's size.
@@ -658,6 +648,8 @@ def append_to_upload(files_paths: Union[PathArg, Iterable[PathArg]], upload_path
     added = 0
     for path in paths:
         for local in _walk_files(path) if os.path.isdir(path) else [path]:
+            if os.path.abspath(local) == target:
+                continue  # a folder that holds the manifest itself: never list the manifest as an asset
             server = local_to_server(local)
             if server in known:
                 continue

@@ -10,7 +10,16 @@ from typing import List
 
 import pytest
 from s3server import S3Server
-from upload_util import MiB, assert_same_bytes, folder_platform, make_files, new_bucket, on_s3_disk, s3_platform_with
+from upload_util import (
+    CountingClient,
+    MiB,
+    assert_same_bytes,
+    folder_platform,
+    make_files,
+    new_bucket,
+    on_s3_disk,
+    s3_platform_with,
+)
 
 import rfsync_core
 from rfsync_core import api_upload
@@ -116,15 +125,39 @@ def test_upload_config_bad_task_ids(tmp_path: Path, client: Client) -> None:
             RfsyncUpload(client).upload_config(bad, cfgs)  # type: ignore[arg-type]
 
 
-def test_upload_configs_then_assets(tmp_path: Path, farm: Path, client: Client) -> None:
+def test_upload_sends_assets_then_configs_and_task_json_last(tmp_path: Path, farm: Path) -> None:
+    """The farm starts a task when its task.json appears (farm-protocol §3): everything else must be there first."""
+    client = CountingClient(folder_platform(farm))
     cfgs = make_files(tmp_path / "cfg", {"task.json": 50, "asset.json": 60, "tips.json": 2})
     files = make_files(tmp_path / "src", {"sh.ma": 100, "t.exr": 200})
     manifest = write_manifest(tmp_path / "cfg" / "upload.json", files)
-    assert RfsyncUpload(client).upload("99", *[str(p) for p in sorted(cfgs)], str(manifest)) is True
+    task, asset, tips = (str(tmp_path / "cfg" / n) for n in ("task.json", "asset.json", "tips.json"))
+    assert RfsyncUpload(client).upload("99", task, tips, asset, str(manifest)) is True
     assert {p.name for p in (farm / "tasks/99/cfg").iterdir()} == {"task.json", "asset.json", "tips.json",
                                                                      "upload.json"}
     for p in files:
         assert_same_bytes(p, farm / "input/D/proj" / p.name)
+    order = [key for storage in client.storages for key in storage.stored]
+    assert order[-1] == "tasks/99/cfg/task.json"
+    last_asset = max(i for i, key in enumerate(order) if key.startswith("input/"))
+    first_config = min(i for i, key in enumerate(order) if key.startswith("tasks/"))
+    assert last_asset < first_config, order
+    assert len(cfgs) == 3
+
+
+def test_upload_checks_every_config_before_sending_anything(tmp_path: Path, farm: Path, client: Client) -> None:
+    files = make_files(tmp_path / "src", {"sh.ma": 100})
+    manifest = write_manifest(tmp_path / "upload.json", files)
+    with pytest.raises(LocalPathError, match=r"tips\.json"):
+        RfsyncUpload(client).upload("99", None, str(tmp_path / "tips.json"), None, str(manifest))
+    assert not farm.exists() or not any(farm.rglob("*.ma"))
+
+
+def test_a_task_id_the_farm_would_refuse_is_refused_before_upload(tmp_path: Path, farm: Path, client: Client) -> None:
+    cfg = make_files(tmp_path / "cfg", {"task.json": 5})
+    with pytest.raises(UnsafePathError, match="invalid task id"):
+        RfsyncUpload(client).upload_config("a b", [str(p) for p in cfg])
+    assert not farm.exists() or not any(farm.rglob("task.json"))
 
 
 def _pool(tmp_path: Path, n: int, per: int) -> tuple:

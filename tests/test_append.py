@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -137,3 +138,24 @@ def test_bad_path_values(tmp_path: Path) -> None:
     with pytest.raises(LocalPathError, match="bytes"):
         append_to_upload([b"/tmp"], tmp_path / "u.json")  # type: ignore[list-item]
     assert not (tmp_path / "u.json").exists()
+
+
+def test_appending_the_folder_that_holds_the_manifest_never_lists_the_manifest(tmp_path: Path) -> None:
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "a.exr").write_bytes(b"a")
+    target = proj / "upload.json"
+    assert append_to_upload(str(proj), str(target)) == 1
+    assert append_to_upload(str(proj), str(target)) == 0
+    locals_ = [e["local"] for e in load_manifest(str(target)).asset]
+    assert locals_ == [str(proj / "a.exr")]
+
+
+def test_a_new_manifest_gets_the_permissions_the_umask_gives(tmp_path: Path) -> None:
+    old = os.umask(0o027)
+    try:
+        (tmp_path / "a.exr").write_bytes(b"a")
+        append_to_upload(str(tmp_path / "a.exr"), str(tmp_path / "new.json"))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "new.json").stat().st_mode) == 0o640

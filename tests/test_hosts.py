@@ -9,15 +9,21 @@ from typing import List
 
 import pytest
 
+from rfsync_core.errors import FarmError, LocalPathError
+from rfsync_core.farm import parse_task_config
 from rfsync_core.hosts import (
     CollectResult,
+    TaskInfo,
+    TransferSettings,
     collect_files,
     expand_env,
     expand_file_pattern,
     has_pattern,
     new_task_id,
+    submit_job,
     task_folder,
     work_folder,
+    write_task_configs,
 )
 
 
@@ -159,3 +165,38 @@ def test_task_folders_and_ids(tmp_path: Path) -> None:
     assert new_task_id() != new_task_id()
     assert task_folder(str(scene), tid).endswith(os.path.join("rfsync", "sh010", tid))
     assert CollectResult().found == [] and CollectResult().missing == []
+
+
+# -- task configs: what the farm will accept, and clear errors -------------------------------------
+
+def _info(tmp_path: Path, **overrides: object) -> TaskInfo:
+    scene = tmp_path / "sh010.ma"
+    scene.write_text("//scene\n")
+    values: dict = dict(task_id="777", scene=str(scene), host="maya", host_version="2024", renderer="arnold",
+                        frames="1-3", layers=["beauty"], cameras=["shotCam"])
+    values.update(overrides)
+    return TaskInfo(**values)  # type: ignore[arg-type]
+
+
+def test_task_json_written_for_a_host_is_one_the_farm_accepts(tmp_path: Path) -> None:
+    paths = write_task_configs(str(tmp_path / "cfg"), _info(tmp_path), CollectResult(found=[]))
+    text = Path(paths["task.json"]).read_text(encoding="utf-8")
+    config = parse_task_config(text, "777")
+    assert config.renderer == "arnold" and config.scene.endswith("/sh010.ma")
+
+
+def test_a_scene_without_renderer_or_frames_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    with pytest.raises(FarmError, match="no renderer and no frame range"):
+        write_task_configs(str(tmp_path / "cfg"), _info(tmp_path, renderer="", frames=""), CollectResult())
+    assert not (tmp_path / "cfg").exists()
+
+
+def test_an_unwritable_work_folder_is_a_one_line_error_not_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "rfsync").write_text("a file where the work folder should be")
+    with pytest.raises(LocalPathError, match="cannot create folder"):
+        write_task_configs(str(tmp_path / "rfsync" / "777"), _info(tmp_path), CollectResult())
+
+
+def test_submit_refuses_a_task_id_the_farm_would_refuse(tmp_path: Path) -> None:
+    with pytest.raises(FarmError, match="invalid task id"):
+        submit_job("a b", {}, TransferSettings())

@@ -114,6 +114,7 @@ class CountingStorage:
         self._inner = inner
         self.calls: Dict[str, int] = {}
         self.parts: List[int] = []
+        self.stored: List[str] = []  # keys of finished put_file calls, in the order they finished
 
     def __getattr__(self, name: str) -> object:
         value = getattr(self._inner, name)
@@ -125,6 +126,8 @@ class CountingStorage:
             out = value(*args, **kwargs)
             if name == "upload_part":
                 self.parts.append(int(args[2]))  # type: ignore[call-overload]
+            if name == "put_file":
+                self.stored.append(str(args[0]))
             return out
 
         return counted

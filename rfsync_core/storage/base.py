@@ -14,12 +14,7 @@ counting and cancel (the hook raises :class:`~rfsync_core.errors.TransferCancell
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import BinaryIO, Callable, Iterator, List, Optional, Sequence
-
-try:  # Protocol is in typing from 3.8; keep the import explicit for readers.
-    from typing import Protocol
-except ImportError:  # pragma: no cover
-    from typing_extensions import Protocol  # type: ignore
+from typing import BinaryIO, Callable, Iterator, List, Optional, Protocol, Sequence
 
 ByteHook = Callable[[int], None]
 """Called with a chunk size; may sleep (bandwidth cap) or raise TransferCancelled."""

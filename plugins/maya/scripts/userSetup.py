@@ -5,6 +5,8 @@ UI exists. This one only queues the creation of the "Render Farm" menu and shelf
 for when the UI is ready; in batch sessions (mayapy) nothing is created.
 """
 
+from __future__ import annotations
+
 
 def _rfsync_startup() -> None:
     try:
