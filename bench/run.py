@@ -49,6 +49,9 @@ class Sizes:
 
 FULL = Sizes(5000, 1024 * MiB, 200, 64, 100_000, 40.0, 400 * MiB, [], 3)
 QUICK = Sizes(300, 32 * MiB, 8, 4, 2000, 8.0, 24 * MiB, ["--quick"], 1)
+MEDIUM = Sizes(3000, 256 * MiB, 40, 32, 20_000, 40.0, 200 * MiB, ["--quick"], 3)
+"""Big enough to decide on an engine change in a few minutes (``--sizes medium``)."""
+PRESETS = {"full": FULL, "medium": MEDIUM, "quick": QUICK}
 
 
 @dataclass
@@ -277,17 +280,24 @@ def fill_counts(b: Bench, workload: str, files: int, nbytes: int) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small data sets, one round (a CI smoke test)")
+    ap.add_argument("--sizes", choices=sorted(PRESETS), help="data-set sizes (default full; --quick = quick)")
     ap.add_argument("--rounds", type=int, help="rounds per workload (default 3, quick 1)")
     ap.add_argument("--only", help="comma-separated workloads: small,big,medium,warm,download,cut,capped")
     ap.add_argument("--json", help="also write the raw runs to this file")
     ap.add_argument("--contenders", help="comma-separated subset of contenders to run")
+    ap.add_argument("--small-files", type=int, help="files in the small data set (default 5000, quick 300)")
+    ap.add_argument("--big-mib", type=int, help="size of the big file in MiB (default 1024, quick 32)")
     args = ap.parse_args()
     global ONLY_CONTENDERS
     if args.contenders:
         ONLY_CONTENDERS = set(args.contenders.split(","))
-    sizes = QUICK if args.quick else FULL
+    sizes = QUICK if args.quick else PRESETS[args.sizes or "full"]
     if args.rounds:
         sizes.rounds = args.rounds
+    if args.small_files:
+        sizes.small_files = args.small_files
+    if args.big_mib:
+        sizes.big_bytes = args.big_mib * MiB
     only = set(args.only.split(",")) if args.only else {"small", "big", "medium", "warm", "download", "cut",
                                                          "capped"}
     work = Path(tempfile.mkdtemp(prefix="rfsync-bench-"))

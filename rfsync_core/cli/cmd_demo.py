@@ -16,11 +16,7 @@ import os
 from pathlib import Path
 from typing import Any, List
 
-from ..client import Client
-from ..config import default_download_root
 from ..errors import RfsyncError
-from ..farm import new_task_id, task_config_document
-from ..transfer.download import Downloader
 from .cmd_download import ProgressBars, print_summary, run_interruptible
 
 TEXTURES = {"tex/wood_diffuse.png": 48_000, "tex/wood_rough.png": 32_000, "tex/sky.hdr": 96_000}
@@ -81,9 +77,13 @@ def _write_json(path: Path, doc: Any) -> Path:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from ..api_upload import upload_config
+    from ..client import Client
+    from ..config import default_download_root
+    from ..farm import new_task_id, task_config_document
     from ..farm_emulator import FarmEmulator, writer_for
     from ..manifest import UploadManifest
     from ..paths import local_to_server
+    from ..transfer.download import Downloader
     from ..transfer.upload import Uploader
 
     if not 1 <= args.frames <= 1000:
@@ -137,6 +137,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_farm_emulate(args: argparse.Namespace) -> int:
+    from ..client import Client
     from ..farm_emulator import FarmEmulator, writer_for
 
     with Client(args.platform) as client:

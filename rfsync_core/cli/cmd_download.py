@@ -11,12 +11,18 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
-from typing import Any, Callable, Dict, List
+from typing import TYPE_CHECKING, Any, Callable, Dict, List
 
-from ..client import Client
-from ..farm import TaskStatus
-from ..transfer.download import ON_EXISTS, Downloader, DownloadResult
+from ..errors import RfsyncError
 from ..transfer.progress import Progress
+
+if TYPE_CHECKING:  # pragma: no cover - imported where used: every rfsync command builds this parser
+    from ..farm import TaskStatus
+    from ..transfer.download import Downloader, DownloadResult
+
+ON_EXISTS_CHOICES = ("replace", "skip", "keep-both")
+"""``transfer.download.ON_EXISTS``, spelled out so building the parser does not import the downloader
+(checked against it when the command runs)."""
 
 
 class ProgressBars:
@@ -103,8 +109,7 @@ def run_interruptible(work: Callable[[], DownloadResult], cancel: Callable[[], N
     value = box[0]
     if isinstance(value, BaseException):
         raise value
-    assert isinstance(value, DownloadResult)
-    return value
+    return value  # type: ignore[return-value]
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -114,7 +119,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--platform", metavar="P", help="platform name (default $RFSYNC_PLATFORM or 'local')")
     p.add_argument("--max-speed", type=float, metavar="KBPS", help="bandwidth cap in KB/s for all threads")
     p.add_argument("--threads", type=int, default=8, help="parallel downloads (default 8)")
-    p.add_argument("--on-exists", choices=ON_EXISTS, default="replace",
+    p.add_argument("--on-exists", choices=ON_EXISTS_CHOICES, default="replace",
                    help="a different local file is already there: replace it (default), skip, or keep both")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
@@ -141,6 +146,11 @@ def register(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace, work: Callable[[Downloader, str], DownloadResult]) -> int:
+    from ..client import Client
+    from ..transfer.download import ON_EXISTS, Downloader
+
+    if args.on_exists not in ON_EXISTS:
+        raise RfsyncError(f"--on-exists {args.on_exists!r} is not one of {', '.join(ON_EXISTS)}")
     bars = ProgressBars(enabled=not args.quiet)
     with Client(args.platform) as client:
         dl = Downloader(client, threads=args.threads, max_speed=args.max_speed, progress=bars.progress,

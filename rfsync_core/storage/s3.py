@@ -1,52 +1,40 @@
-"""S3-compatible storage over ``requests`` with SigV4 from ``requests-aws4auth``.
+"""S3-compatible storage: SigV4-signed HTTP/1.1 over per-thread keep-alive connections.
 
 Design notes (why it looks like this):
 
-* One ``requests.Session`` per thread (keep-alive, no sharing of connection
-  state between workers), explicit ``(connect, read)`` timeouts, no retries
-  inside ``requests`` (retries live in :mod:`rfsync_core.transfer.retry`).
-* File bodies are streamed in chunks with an explicit ``Content-Length`` and
-  signed as ``UNSIGNED-PAYLOAD`` so memory stays bounded whatever the size;
-  every PUT and part carries ``Content-MD5`` so the server refuses corrupted
-  bytes, and the returned ETag is compared with the MD5 where it is one.
-* :meth:`S3Storage.interrupt` shuts down the sockets of every session the
-  engine opened, so a worker blocked in ``send`` or ``recv`` wakes within
-  moments; requests started before the interrupt end in ``TransferCancelled``.
+* The HTTP layer (:mod:`._s3http`) is ``http.client`` with one keep-alive
+  connection per worker thread, explicit ``(connect, read)`` timeouts and no
+  retries (retries live in :mod:`rfsync_core.transfer.retry`); requests are
+  signed by :mod:`._sigv4` with requests-aws4auth's signing key. For small
+  files the client's CPU is the limit, and this costs a fraction of ``requests``.
+* Every PUT and part carries ``Content-MD5`` so the server refuses corrupted
+  bytes, and the returned ETag is compared with the MD5 where it is one. File
+  bodies are signed as ``UNSIGNED-PAYLOAD`` (integrity is the MD5). A slice
+  that fits the engine's buffer budget is read once into memory, hashed and
+  sent from there; a bigger one is hashed, then streamed (:mod:`._s3body`), so
+  memory stays bounded whatever the size.
+* :meth:`S3Storage.interrupt` shuts down every socket the engine opened, so a
+  worker blocked in ``send`` or ``recv`` wakes within moments; requests
+  started before the interrupt end in ``TransferCancelled``.
 """
 
 from __future__ import annotations
 
-import base64
-import calendar
-import email.utils
 import hashlib
-import os
-import re
-import socket
 import threading
-import weakref
 import xml.etree.ElementTree as ET
-from typing import Any, BinaryIO, Dict, Iterator, List, Optional, Sequence, Tuple, Type
+from typing import Any, BinaryIO, Dict, Iterator, List, Optional, Sequence, Tuple
 from urllib.parse import quote, urlsplit
-from xml.sax.saxutils import escape
-
-import requests
-from requests.adapters import HTTPAdapter
-from requests_aws4auth import AWS4Auth
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from .. import __version__
 from ..errors import (
     AccessDeniedError,
     BadDigestError,
     ChangedDuringTransferError,
-    LocalPathError,
     NotFoundError,
     ServerError,
     StorageConnectionError,
     StorageError,
-    ThrottledError,
     TransferCancelled,
     UnsafePathError,
 )
@@ -57,278 +45,30 @@ from . import (
     MAX_PARTS,
     check_key,
 )
+from ._s3body import Buffer, BufferBudget, iter_slice, md5_of, open_source, read_slice
+from ._s3http import HTTPException, Response, Transport
+from ._s3util import (
+    CONTENT_RANGE_RE,
+    b64,
+    clean_etag,
+    error_class,
+    escape,
+    http_time,
+    is_md5,
+    iso_time,
+    parse_xml,
+    query_string,
+    xml_text,
+)
+from ._sigv4 import EMPTY_SHA256, UNSIGNED_PAYLOAD, Signer, canonical_query
 from .base import ByteHook, ObjectInfo, PartInfo, no_hook
 
-UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
-_MD5_RE = re.compile(r"^[0-9a-fA-F]{32}$")
-_CONTENT_RANGE_RE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$")
-
-_NOT_FOUND = {"NoSuchKey", "NoSuchBucket", "NoSuchUpload", "NotFound"}
-_DENIED = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken",
-           "AllAccessDisabled", "AccountProblem", "InvalidSecurity"}
-_DIGEST = {"BadDigest", "InvalidDigest", "XAmzContentSHA256Mismatch"}
-_THROTTLE = {"SlowDown", "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequests",
-             "ServiceUnavailable"}
-_TRANSIENT = {"RequestTimeout", "IncompleteBody"}
-
-
-# -- signing -----------------------------------------------------------------------------------------------
-
-
-class _StreamingAuth(AWS4Auth):
-    """AWS4Auth that signs streamed bodies as ``UNSIGNED-PAYLOAD``.
-
-    ``AWS4Auth`` reads a file-like body fully into memory to hash it. For a
-    body that is not plain bytes (our chunked file reader) we hide the body
-    while the library signs and put ``UNSIGNED-PAYLOAD`` in the
-    ``x-amz-content-sha256`` header before the canonical headers are built;
-    integrity is then carried by ``Content-MD5``. Small bodies (bytes) are
-    signed with their real SHA-256 as usual.
-    """
-
-    def __call__(self, req: requests.PreparedRequest) -> requests.PreparedRequest:
-        body = req.body
-        if body is None or isinstance(body, (bytes, bytearray, str)):
-            return super().__call__(req)
-        req.body = None
-        req._rfsync_unsigned = True  # type: ignore[attr-defined]
-        try:
-            return super().__call__(req)
-        finally:
-            req.body = body
-
-    def get_canonical_headers(self, req: Any, include: Any = None) -> Tuple[str, str]:
-        if getattr(req, "_rfsync_unsigned", False):
-            req.headers["x-amz-content-sha256"] = UNSIGNED_PAYLOAD
-        return super().get_canonical_headers(req, include)  # type: ignore[no-any-return]
-
-
-# -- connection tracking (for interrupt) ---------------------------------------------------------------------
-
-
-class _SocketRegistry:
-    """The sockets one session opened, so another thread can shut them down."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._socks: weakref.WeakSet[socket.socket] = weakref.WeakSet()
-
-    def add(self, sock: socket.socket) -> None:
-        with self._lock:
-            self._socks.add(sock)
-
-    def shutdown_all(self) -> None:
-        with self._lock:
-            socks = list(self._socks)
-        for sock in socks:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-
-def _pool_classes(registry: _SocketRegistry) -> Dict[str, Type[HTTPConnectionPool]]:
-    """Connection-pool classes whose new sockets are recorded in ``registry``."""
-
-    class _Conn(HTTPConnection):
-        def _new_conn(self) -> socket.socket:
-            sock = super()._new_conn()
-            registry.add(sock)
-            return sock
-
-    class _SConn(HTTPSConnection):
-        def _new_conn(self) -> socket.socket:
-            sock = super()._new_conn()
-            registry.add(sock)
-            return sock
-
-    class _Pool(HTTPConnectionPool):
-        ConnectionCls = _Conn
-
-    class _SPool(HTTPSConnectionPool):
-        ConnectionCls = _SConn
-
-    return {"http": _Pool, "https": _SPool}
-
-
-class _TrackedAdapter(HTTPAdapter):
-    """An adapter whose sockets can be shut down from another thread."""
-
-    def __init__(self, registry: _SocketRegistry, pool_size: int) -> None:
-        self._registry = registry
-        super().__init__(pool_connections=2, pool_maxsize=pool_size, max_retries=0)
-
-    def init_poolmanager(self, connections: int, maxsize: int, block: bool = False, **kw: Any) -> None:
-        super().init_poolmanager(connections, maxsize, block, **kw)
-        self.poolmanager.pool_classes_by_scheme = _pool_classes(self._registry)
-
-
-# -- bodies --------------------------------------------------------------------------------------------------
-
-
-class _FileBody:
-    """``length`` bytes of an open file from ``offset``, yielded in chunks.
-
-    It has a ``len()`` so ``requests`` sends ``Content-Length`` (never chunked
-    transfer encoding) and an iterator so ``urllib3`` sends chunk by chunk.
-    ``hook`` runs before each chunk is sent; ``check`` raises when the engine
-    was interrupted. Local read errors become :class:`LocalPathError` (an
-    ``OSError`` here would be mistaken for a network error by urllib3).
-    """
-
-    def __init__(
-        self, fh: BinaryIO, path: str, offset: int, length: int, hook: ByteHook, check: Any, chunk: int
-    ) -> None:
-        self._fh = fh
-        self._path = path
-        self._offset = offset
-        self._length = length
-        self._hook = hook
-        self._check = check
-        self._chunk = chunk
-
-    def __len__(self) -> int:
-        return self._length
-
-    def __iter__(self) -> Iterator[bytes]:
-        try:
-            self._fh.seek(self._offset)
-        except OSError as exc:
-            raise LocalPathError(f"cannot read {self._path}: {exc.strerror or exc}") from None
-        left = self._length
-        while left > 0:
-            self._check()
-            try:
-                data = self._fh.read(min(self._chunk, left))
-            except OSError as exc:
-                raise LocalPathError(f"cannot read {self._path}: {exc.strerror or exc}") from None
-            if not data:
-                raise ChangedDuringTransferError(
-                    f"{self._path} became shorter while being sent ({self._length - left} of "
-                    f"{self._length} bytes from offset {self._offset} could be read)"
-                )
-            self._hook(len(data))
-            self._check()
-            left -= len(data)
-            yield data
-
-
-def _open_source(path: str) -> Tuple[BinaryIO, int]:
-    try:
-        fh = open(path, "rb")  # noqa: SIM115 - closed by the caller
-    except OSError as exc:
-        raise LocalPathError(f"cannot open {path}: {exc.strerror or exc}") from None
-    try:
-        size = os.fstat(fh.fileno()).st_size
-    except OSError as exc:
-        fh.close()
-        raise LocalPathError(f"cannot stat {path}: {exc.strerror or exc}") from None
-    return fh, size
-
-
-def _md5_of(fh: BinaryIO, path: str, offset: int, length: int, check: Any, chunk: int) -> bytes:
-    """MD5 of a file slice in one streaming pass (for Content-MD5 when the caller has none)."""
-    digest = hashlib.md5()
-    try:
-        fh.seek(offset)
-        left = length
-        while left > 0:
-            check()
-            data = fh.read(min(chunk, left))
-            if not data:
-                raise ChangedDuringTransferError(f"{path} became shorter while being hashed")
-            digest.update(data)
-            left -= len(data)
-    except OSError as exc:
-        raise LocalPathError(f"cannot read {path}: {exc.strerror or exc}") from None
-    return digest.digest()
-
-
-# -- small helpers -------------------------------------------------------------------------------------------
-
-
-def _b64(md5: bytes) -> str:
-    if len(md5) != 16:
-        raise ValueError("md5 must be the 16-byte binary digest")
-    return base64.b64encode(md5).decode("ascii")
-
-
-def _etag(value: Optional[str]) -> str:
-    value = (value or "").strip()
-    if value.startswith("W/"):
-        value = value[2:]
-    return value.strip('"')
-
-
-def _is_md5(etag: str) -> bool:
-    return bool(_MD5_RE.match(etag))
-
-
-def _http_time(value: Optional[str]) -> float:
-    if not value:
-        return 0.0
-    try:
-        parsed = email.utils.parsedate_tz(value)
-        return float(email.utils.mktime_tz(parsed)) if parsed else 0.0
-    except (TypeError, ValueError, OverflowError):
-        return 0.0
-
-
-def _iso_time(value: Optional[str]) -> float:
-    m = re.match(r"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d+)?", value or "")
-    if not m:
-        return 0.0
-    parts = [int(x) for x in m.groups()[:6]]
-    frac = float(m.group(7)) if m.group(7) else 0.0
-    return calendar.timegm((parts[0], parts[1], parts[2], parts[3], parts[4], parts[5], 0, 0, 0)) + frac
-
-
-def _xml(content: bytes) -> Optional[ET.Element]:
-    """Parse an XML answer with namespaces stripped; None when it is not XML."""
-    if not content or not content.lstrip().startswith(b"<"):
-        return None
-    try:
-        root = ET.fromstring(content)
-    except ET.ParseError:
-        return None
-    for el in root.iter():
-        if isinstance(el.tag, str) and "}" in el.tag:
-            el.tag = el.tag.split("}", 1)[1]
-    return root
-
-
-def _text(el: Optional[ET.Element], path: str, default: str = "") -> str:
-    if el is None:
-        return default
-    found = el.findtext(path)
-    return found if found is not None else default
-
-
-def _qs(params: Dict[str, Optional[str]]) -> str:
-    """A query string quoted the way SigV4 canonicalises it (``%20``, never ``+``)."""
-    out = []
-    for name, value in params.items():
-        if value is None:
-            out.append(quote(name, safe="-_.~"))
-        else:
-            out.append(f"{quote(name, safe='-_.~')}={quote(value, safe='-_.~')}")
-    return "&".join(out)
-
-
-def _error_class(status: int, code: str) -> Type[StorageError]:
-    if code in _NOT_FOUND or (status == 404 and code not in _DENIED):
-        return NotFoundError
-    if code in _DENIED or status in (401, 403):
-        return AccessDeniedError
-    if code in _DIGEST:
-        return BadDigestError
-    if status in (429, 503) or code in _THROTTLE:
-        return ThrottledError
-    if code in _TRANSIENT:
-        return StorageConnectionError
-    if status >= 500:
-        return ServerError
-    return StorageError
+MiB = 1024 * 1024
+BUFFER_BUDGET = 96 * MiB
+"""File bytes held in memory at once by one engine (all threads): the memory bound of uploads."""
+SMALL_BODY = 64 * 1024
+"""Bodies up to this size go out in the same write as the headers."""
+_NET_ERRORS = (OSError, HTTPException)
 
 
 # -- the engine ----------------------------------------------------------------------------------------------
@@ -384,46 +124,21 @@ class S3Storage:
         self._secret_key = secret_key
         self._session_token = session_token
         self._lock = threading.Lock()
-        self._local = threading.local()
-        self._sessions: List[Tuple[requests.Session, _SocketRegistry]] = []
-        self._epoch = 0
         self._generation = 0
+        self._budget = BufferBudget(BUFFER_BUDGET)
+        self.buffer_limit = max(min_part_size, 16 * MiB)
+        """Slices up to this size are read once into memory (when the budget allows)."""
+        self._signer = Signer(access_key, secret_key, self.region, session_token)
         if path_style:
-            self._base = f"{self.endpoint}/{quote(bucket, safe='')}"
+            origin, self._base_path = self.endpoint, f"/{quote(bucket, safe='')}"
         else:
-            self._base = f"{split.scheme}://{bucket}.{split.netloc}"
+            origin, self._base_path = f"{split.scheme}://{bucket}.{split.netloc}", ""
+        self._http = Transport(origin, timeout=timeout, verify_tls=verify_tls, user_agent=f"rfsync/{__version__}")
 
     def __repr__(self) -> str:
         return f"S3Storage(endpoint={self.endpoint!r}, bucket={self.bucket!r}, prefix={self.prefix!r})"
 
     # -- plumbing ----------------------------------------------------------------------------------------
-    def _session(self) -> requests.Session:
-        local = self._local
-        epoch = self._epoch
-        if getattr(local, "epoch", None) != epoch or getattr(local, "session", None) is None:
-            registry = _SocketRegistry()
-            session = requests.Session()
-            adapter = _TrackedAdapter(registry, self.pool_size)
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
-            session.auth = _StreamingAuth(
-                self._access_key, self._secret_key, self.region, "s3", session_token=self._session_token
-            )
-            # Proxies and CA bundle from the environment are read once here, not on every request:
-            # requests' per-request environment scan costs more CPU than a whole small PUT.
-            session.trust_env = False
-            session.proxies.update(requests.utils.get_environ_proxies(self.endpoint))
-            ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-            session.verify = ca_bundle if (self.verify_tls and ca_bundle) else self.verify_tls
-            session.headers["Accept-Encoding"] = "identity"
-            session.headers["User-Agent"] = f"rfsync/{__version__}"
-            with self._lock:  # tracked even if interrupted meanwhile: the next interrupt/close ends it
-                self._sessions.append((session, registry))
-            local.epoch = epoch  # a stale epoch here makes the next call start a fresh session
-            local.session = session
-        session_: requests.Session = local.session
-        return session_
-
     def _check(self, generation: int) -> None:
         if generation != self._generation:
             raise TransferCancelled(f"transfer on {self.name} interrupted")
@@ -431,15 +146,10 @@ class S3Storage:
     def _full_key(self, key: str) -> str:
         return f"{self.prefix}/{key}" if self.prefix else key
 
-    def _url(self, key: Optional[str], params: Optional[Dict[str, Optional[str]]] = None) -> str:
-        url = self._base
+    def _path(self, key: Optional[str]) -> str:
         if key is not None:
-            url += "/" + quote(self._full_key(key), safe="/~")
-        elif not self.path_style:
-            url += "/"
-        if params:
-            url += "?" + _qs(params)
-        return url
+            return f"{self._base_path}/{quote(self._full_key(key), safe='/~')}"
+        return self._base_path or "/"
 
     def _where(self, key: Optional[str]) -> str:
         target = f"s3://{self.bucket}/{self._full_key(key)}" if key is not None else self.name
@@ -451,15 +161,15 @@ class S3Storage:
                 text = text.replace(secret, "***")
         return text
 
-    def _error(self, resp: requests.Response, op: str, key: Optional[str], content: bytes = b"") -> StorageError:
-        status = resp.status_code
-        root = _xml(content)
-        code = _text(root, "Code") if root is not None and root.tag == "Error" else ""
-        message = _text(root, "Message") if root is not None and root.tag == "Error" else ""
+    def _error(self, resp: Response, op: str, key: Optional[str], content: bytes = b"") -> StorageError:
+        status = resp.status
+        root = parse_xml(content)
+        code = xml_text(root, "Code") if root is not None and root.tag == "Error" else ""
+        message = xml_text(root, "Message") if root is not None and root.tag == "Error" else ""
         if not code:
             code = {404: "NoSuchKey" if key else "NoSuchBucket", 403: "AccessDenied", 503: "SlowDown",
                     429: "SlowDown"}.get(status, f"HTTP{status}")
-        cls = _error_class(status, code)
+        cls = error_class(status, code)
         if cls is NotFoundError and code == "NoSuchKey" and key is None:
             code = "NoSuchBucket"
         text = f"{op} {self._where(key)} failed: {code} (HTTP {status})"
@@ -472,6 +182,13 @@ class S3Storage:
             text += f". Check the bucket name '{self.bucket}' and the endpoint {self.endpoint}"
         return cls(self._scrub(text), code=code, status=status, key=key or "")
 
+    def _net_error(self, exc: BaseException, op: str, key: Optional[str], gen: int,
+                   during: str = "") -> StorageConnectionError:
+        self._check(gen)
+        name = type(exc).__name__
+        return StorageConnectionError(self._scrub(f"{op} {self._where(key)} failed{during}: {name}: {exc}"),
+                                      code=name, key=key or "")
+
     def _request(
         self,
         method: str,
@@ -480,33 +197,62 @@ class S3Storage:
         op: str,
         params: Optional[Dict[str, Optional[str]]] = None,
         headers: Optional[Dict[str, str]] = None,
-        body: Any = None,
-        stream: bool = False,
+        body: Optional[bytes] = None,
+        stream: Optional[Tuple[int, Iterator[Any], ByteHook]] = None,
         ok: Sequence[int] = (200,),
         generation: Optional[int] = None,
-    ) -> requests.Response:
+        unsigned: bool = False,
+    ) -> Response:
+        """One signed request. ``body`` is sent in the same write as the headers, its SHA-256
+        signed unless ``unsigned``; ``stream`` = ``(length, chunks, hook)`` is sent chunk by
+        chunk as ``UNSIGNED-PAYLOAD`` (``hook`` runs before each chunk). The caller reads
+        (or closes) the answer."""
         gen = self._generation if generation is None else generation
         self._check(gen)
-        url = self._url(key, params)
+        path = self._path(key)
+        http = self._http
+        target = http.target(f"{path}?{query_string(params)}" if params else path)
+        out: List[Tuple[str, str]] = [("Host", http.host_header), ("User-Agent", http.user_agent),
+                                      ("Accept-Encoding", "identity")]
+        if headers:
+            out.extend(headers.items())
+        if stream is not None:
+            out.append(("Content-Length", str(stream[0])))
+            payload = UNSIGNED_PAYLOAD
+        elif body is not None:
+            out.append(("Content-Length", str(len(body))))
+            payload = UNSIGNED_PAYLOAD if unsigned else hashlib.sha256(body).hexdigest()
+        else:
+            if method in ("PUT", "POST"):
+                out.append(("Content-Length", "0"))
+            payload = EMPTY_SHA256
+        signed = self._signer.sign(method, path, canonical_query(params), http.host_header, out, payload)
         try:
-            resp = self._session().request(
-                method, url, headers=headers, data=body, stream=stream, timeout=self.timeout,
-                allow_redirects=False,
-            )
-        except requests.RequestException as exc:
-            self._check(gen)
-            raise StorageConnectionError(
-                self._scrub(f"{op} {self._where(key)} failed: {type(exc).__name__}: {exc}"),
-                code=type(exc).__name__, key=key or "",
-            ) from exc
-        if resp.status_code not in ok:
+            conn, epoch = http.start(method, target, signed, body)
+            early: Optional[Response] = None
+            if stream is not None:
+                _length, chunks, hook = stream
+                try:
+                    for chunk in chunks:
+                        hook(len(chunk))
+                        self._check(gen)
+                        http.send(conn, chunk)
+                except (BrokenPipeError, ConnectionResetError):
+                    self._check(gen)
+                    early = http.early_answer(conn, epoch)  # the server refused the body: why?
+                    if early is None or early.status in ok:
+                        if early is not None:
+                            early.close()
+                        raise
+                except BaseException:
+                    conn.close()
+                    raise
+            resp = early or http.finish(conn, epoch, method)
+        except _NET_ERRORS as exc:
+            raise self._net_error(exc, op, key, gen) from exc
+        if resp.status not in ok:
             try:
-                if method == "HEAD":
-                    content = b""
-                elif stream:
-                    content = resp.raw.read(64 * 1024, decode_content=True) or b""
-                else:
-                    content = resp.content[: 64 * 1024]
+                content = b"" if method == "HEAD" else resp.read(64 * 1024)
             except Exception:
                 content = b""
             finally:
@@ -515,29 +261,31 @@ class S3Storage:
             raise self._error(resp, op, key, content)
         return resp
 
-    def _read_all(self, resp: requests.Response, op: str, key: Optional[str], gen: int) -> bytes:
+    def _read_all(self, resp: Response, op: str, key: Optional[str], gen: int) -> bytes:
         try:
-            return resp.content
-        except requests.RequestException as exc:
-            self._check(gen)
-            raise StorageConnectionError(
-                f"{op} {self._where(key)} failed while reading the answer: {type(exc).__name__}: {exc}",
-                code=type(exc).__name__, key=key or "",
-            ) from exc
+            return resp.read()
+        except _NET_ERRORS as exc:
+            raise self._net_error(exc, op, key, gen, " while reading the answer") from exc
         finally:
             resp.close()
 
-    def _read_xml(self, resp: requests.Response, op: str, key: Optional[str], gen: int) -> ET.Element:
+    def _read_xml(self, resp: Response, op: str, key: Optional[str], gen: int) -> ET.Element:
         content = self._read_all(resp, op, key, gen)
-        root = _xml(content)
+        root = parse_xml(content)
         if root is None:
             raise ServerError(f"{op} {self._where(key)}: the server's answer is not XML", code="BadXML",
-                              status=resp.status_code, key=key or "")
+                              status=resp.status, key=key or "")
         if root.tag == "Error":  # S3 may answer 200 with an error body (CompleteMultipartUpload)
             raise self._error(resp, op, key, content)
         return root
 
     # -- objects -----------------------------------------------------------------------------------------
+    def _chunks(self, data: Buffer) -> Iterator[memoryview]:
+        view = memoryview(data)
+        step = self.chunk_size
+        for start in range(0, len(view), step):
+            yield view[start:start + step]
+
     def _put_stream(
         self,
         key: str,
@@ -550,7 +298,7 @@ class S3Storage:
         op: str,
     ) -> Tuple[int, str]:
         gen = self._generation
-        fh, file_size = _open_source(path)
+        fh, file_size = open_source(path)
         with fh:
             if length is None:
                 length = file_size
@@ -558,20 +306,38 @@ class S3Storage:
                 raise ChangedDuringTransferError(
                     f"{path} is {file_size} bytes, shorter than the {offset + length} bytes to send"
                 )
-            if md5 is None:
-                md5 = _md5_of(fh, path, offset, length, lambda: self._check(gen), self.chunk_size)
-            headers = {"Content-MD5": _b64(md5), "Content-Length": str(length)}
-            body: Any = (
-                _FileBody(fh, path, offset, length, hook, lambda: self._check(gen), self.chunk_size)
-                if length else b""
-            )
-            resp = self._request("PUT", key, op=op, params=params, headers=headers, body=body, generation=gen)
-            self._read_all(resp, op, key, gen)
-        etag = _etag(resp.headers.get("ETag"))
-        if self.verify_etag and _is_md5(etag) and etag.lower() != md5.hex():
+            budget = self._budget
+            held = length if length <= self.buffer_limit and budget.take(length) else 0
+            try:
+                if held or not length:
+                    data = read_slice(fh, path, offset, length) if length else b""
+                    if md5 is None:  # a given MD5 is sent as is: the server judges the bytes against it
+                        md5 = hashlib.md5(data).digest()
+                    headers = {"Content-MD5": b64(md5)}
+                    if length <= SMALL_BODY:
+                        hook(length)
+                        resp = self._request("PUT", key, op=op, params=params, headers=headers,
+                                             body=bytes(data), unsigned=True, generation=gen)
+                    else:
+                        resp = self._request("PUT", key, op=op, params=params, headers=headers,
+                                             stream=(length, self._chunks(data), hook), generation=gen)
+                    del data
+                else:
+                    check = lambda: self._check(gen)  # noqa: E731
+                    if md5 is None:
+                        md5 = md5_of(fh, path, offset, length, check, self.chunk_size)
+                    chunks = iter_slice(fh, path, offset, length, check, self.chunk_size)
+                    resp = self._request("PUT", key, op=op, params=params, headers={"Content-MD5": b64(md5)},
+                                         stream=(length, chunks, hook), generation=gen)
+                self._read_all(resp, op, key, gen)
+            finally:
+                if held:
+                    budget.give(held)
+        etag = clean_etag(resp.headers.get("ETag"))
+        if self.verify_etag and is_md5(etag) and etag.lower() != md5.hex():
             raise BadDigestError(
                 f"{op} {self._where(key)}: the server's ETag {etag} is not the MD5 {md5.hex()} of what was sent",
-                code="BadDigest", status=resp.status_code, key=key,
+                code="BadDigest", status=resp.status, key=key,
             )
         return length, etag or md5.hex()
 
@@ -584,18 +350,18 @@ class S3Storage:
     def put_bytes(self, key: str, data: bytes) -> ObjectInfo:
         check_key(key)
         md5 = hashlib.md5(data).digest()
-        resp = self._request("PUT", key, op="upload", headers={"Content-MD5": _b64(md5)}, body=bytes(data))
+        resp = self._request("PUT", key, op="upload", headers={"Content-MD5": b64(md5)}, body=bytes(data))
         self._read_all(resp, "upload", key, self._generation)
-        etag = _etag(resp.headers.get("ETag"))
-        if self.verify_etag and _is_md5(etag) and etag.lower() != md5.hex():
+        etag = clean_etag(resp.headers.get("ETag"))
+        if self.verify_etag and is_md5(etag) and etag.lower() != md5.hex():
             raise BadDigestError(f"upload {self._where(key)}: the server's ETag {etag} is not the MD5 sent",
-                                 code="BadDigest", status=resp.status_code, key=key)
+                                 code="BadDigest", status=resp.status, key=key)
         return ObjectInfo(key=key, size=len(data), etag=etag or md5.hex())
 
     def get_bytes(self, key: str) -> bytes:
         check_key(key)
         gen = self._generation
-        resp = self._request("GET", key, op="download", stream=True, generation=gen)
+        resp = self._request("GET", key, op="download", generation=gen)
         return self._read_all(resp, "download", key, gen)
 
     def head(self, key: str) -> ObjectInfo:
@@ -605,8 +371,8 @@ class S3Storage:
         return ObjectInfo(
             key=key,
             size=int(resp.headers.get("Content-Length") or 0),
-            etag=_etag(resp.headers.get("ETag")),
-            mtime=_http_time(resp.headers.get("Last-Modified")),
+            etag=clean_etag(resp.headers.get("ETag")),
+            mtime=http_time(resp.headers.get("Last-Modified")),
         )
 
     def list(self, prefix: str) -> Iterator[ObjectInfo]:
@@ -621,21 +387,21 @@ class S3Storage:
                                                  "max-keys": str(self.list_page_size)}
             if token:
                 params["continuation-token"] = token
-            resp = self._request("GET", None, op="list", params=params, stream=True, generation=gen)
+            resp = self._request("GET", None, op="list", params=params, generation=gen)
             root = self._read_xml(resp, "list", None, gen)
             for item in root.findall("Contents"):
-                full = _text(item, "Key")
+                full = xml_text(item, "Key")
                 if not full.startswith(base) or full.endswith("/"):
                     continue  # outside our prefix, or a folder marker some tools create: not an object
                 yield ObjectInfo(
                     key=full[len(base):],
-                    size=int(_text(item, "Size", "0") or 0),
-                    etag=_etag(_text(item, "ETag")),
-                    mtime=_iso_time(_text(item, "LastModified")),
+                    size=int(xml_text(item, "Size", "0") or 0),
+                    etag=clean_etag(xml_text(item, "ETag")),
+                    mtime=iso_time(xml_text(item, "LastModified")),
                 )
-            if _text(root, "IsTruncated").lower() != "true":
+            if xml_text(root, "IsTruncated").lower() != "true":
                 return
-            token = _text(root, "NextContinuationToken")
+            token = xml_text(root, "NextContinuationToken")
             if not token or token in seen_tokens:
                 raise ServerError(f"list {self._where(None)}: the server's paging does not advance",
                                   code="BadPaging")
@@ -649,10 +415,9 @@ class S3Storage:
             raise ValueError("offset must be >= 0")
         gen = self._generation
         headers = {"Range": f"bytes={offset}-"} if offset else None
-        resp = self._request("GET", key, op="download", headers=headers, stream=True, ok=(200, 206, 416),
-                             generation=gen)
+        resp = self._request("GET", key, op="download", headers=headers, ok=(200, 206, 416), generation=gen)
         try:
-            if resp.status_code == 416:
+            if resp.status == 416:
                 resp.close()
                 info = self.head(key)
                 if info.size == offset:
@@ -662,11 +427,14 @@ class S3Storage:
                     code="InvalidRange", status=416, key=key,
                 )
             skip, total = self._plan_range(resp, key, offset)
-            etag = _etag(resp.headers.get("ETag"))
-            digest = hashlib.md5() if (offset == 0 and self.verify_etag and _is_md5(etag)) else None
+            etag = clean_etag(resp.headers.get("ETag"))
+            digest = hashlib.md5() if (offset == 0 and self.verify_etag and is_md5(etag)) else None
             received = 0
             try:
-                for chunk in resp.iter_content(self.chunk_size):
+                while True:
+                    chunk = resp.read(self.chunk_size)
+                    if not chunk:
+                        break
                     self._check(gen)
                     if skip:
                         if len(chunk) <= skip:
@@ -679,12 +447,8 @@ class S3Storage:
                     received += len(chunk)
                     if digest is not None:
                         digest.update(chunk)
-            except requests.RequestException as exc:
-                self._check(gen)
-                raise StorageConnectionError(
-                    f"download {self._where(key)} failed after {received} bytes: {type(exc).__name__}: {exc}",
-                    code=type(exc).__name__, key=key,
-                ) from exc
+            except _NET_ERRORS as exc:
+                raise self._net_error(exc, "download", key, gen, f" after {received} bytes") from exc
             self._check(gen)
             if received != total - offset:
                 raise StorageConnectionError(
@@ -696,11 +460,11 @@ class S3Storage:
                     f"download {self._where(key)}: the bytes' MD5 {digest.hexdigest()} is not the ETag {etag}",
                     code="BadDigest", key=key,
                 )
-            return ObjectInfo(key=key, size=total, etag=etag, mtime=_http_time(resp.headers.get("Last-Modified")))
+            return ObjectInfo(key=key, size=total, etag=etag, mtime=http_time(resp.headers.get("Last-Modified")))
         finally:
             resp.close()
 
-    def _plan_range(self, resp: requests.Response, key: str, offset: int) -> Tuple[int, int]:
+    def _plan_range(self, resp: Response, key: str, offset: int) -> Tuple[int, int]:
         """How many leading bytes to skip, and the object's full size.
 
         206 is a proper partial answer. A 200 with a ``Content-Range`` that
@@ -708,7 +472,7 @@ class S3Storage:
         it means the server ignored the range: skip ``offset`` bytes ourselves.
         """
         length = int(resp.headers.get("Content-Length") or -1)
-        m = _CONTENT_RANGE_RE.match(resp.headers.get("Content-Range") or "")
+        m = CONTENT_RANGE_RE.match(resp.headers.get("Content-Range") or "")
         if m:
             start = int(m.group(1))
             total = int(m.group(3)) if m.group(3) != "*" else int(m.group(2)) + 1
@@ -717,16 +481,16 @@ class S3Storage:
             if start == 0:
                 return offset, total
             raise ServerError(f"download {self._where(key)}: asked bytes from {offset}, got from {start}",
-                              code="BadRange", status=resp.status_code, key=key)
-        if resp.status_code == 206:
+                              code="BadRange", status=resp.status, key=key)
+        if resp.status == 206:
             raise ServerError(f"download {self._where(key)}: a partial answer without Content-Range",
                               code="BadRange", status=206, key=key)
         if length < 0:
             raise ServerError(f"download {self._where(key)}: the answer has no Content-Length",
-                              code="NoLength", status=resp.status_code, key=key)
+                              code="NoLength", status=resp.status, key=key)
         if offset > length:
             raise StorageError(f"download {self._where(key)}: offset {offset} is past the end (size {length})",
-                               code="InvalidRange", status=resp.status_code, key=key)
+                               code="InvalidRange", status=resp.status, key=key)
         return offset, length
 
     def delete(self, key: str) -> None:
@@ -755,10 +519,10 @@ class S3Storage:
     def create_multipart(self, key: str) -> str:
         check_key(key)
         gen = self._generation
-        resp = self._request("POST", key, op="start multipart upload", params={"uploads": None}, stream=True,
+        resp = self._request("POST", key, op="start multipart upload", params={"uploads": None},
                              generation=gen)
         root = self._read_xml(resp, "start multipart upload", key, gen)
-        upload_id = _text(root, "UploadId")
+        upload_id = xml_text(root, "UploadId")
         if not upload_id:
             raise ServerError(f"start multipart upload {self._where(key)}: no UploadId in the answer",
                               code="BadXML", key=key)
@@ -792,15 +556,15 @@ class S3Storage:
             params: Dict[str, Optional[str]] = {"uploadId": upload_id, "max-parts": str(self.list_page_size)}
             if marker:
                 params["part-number-marker"] = marker
-            resp = self._request("GET", key, op="list parts of", params=params, stream=True, generation=gen)
+            resp = self._request("GET", key, op="list parts of", params=params, generation=gen)
             root = self._read_xml(resp, "list parts of", key, gen)
             for item in root.findall("Part"):
-                number = int(_text(item, "PartNumber", "0"))
-                parts[number] = PartInfo(number=number, size=int(_text(item, "Size", "0") or 0),
-                                         etag=_etag(_text(item, "ETag")))
-            if _text(root, "IsTruncated").lower() != "true":
+                number = int(xml_text(item, "PartNumber", "0"))
+                parts[number] = PartInfo(number=number, size=int(xml_text(item, "Size", "0") or 0),
+                                         etag=clean_etag(xml_text(item, "ETag")))
+            if xml_text(root, "IsTruncated").lower() != "true":
                 return [parts[n] for n in sorted(parts)]
-            nxt = _text(root, "NextPartNumberMarker")
+            nxt = xml_text(root, "NextPartNumberMarker")
             if not nxt or nxt == marker:
                 break
             marker = nxt
@@ -819,9 +583,9 @@ class S3Storage:
         gen = self._generation
         resp = self._request("POST", key, op="complete multipart upload", params={"uploadId": upload_id},
                              headers={"Content-Type": "application/xml"}, body=body.encode("utf-8"),
-                             stream=True, generation=gen)
+                             generation=gen)
         root = self._read_xml(resp, "complete multipart upload", key, gen)
-        etag = _etag(_text(root, "ETag")) or _etag(resp.headers.get("ETag"))
+        etag = clean_etag(xml_text(root, "ETag")) or clean_etag(resp.headers.get("ETag"))
         return ObjectInfo(key=key, size=sum(p.size for p in ordered), etag=etag)
 
     def abort_multipart(self, key: str, upload_id: str) -> None:
@@ -843,22 +607,8 @@ class S3Storage:
         """
         with self._lock:
             self._generation += 1
-            self._epoch += 1
-            sessions, self._sessions = self._sessions, []
-        for session, registry in sessions:
-            registry.shutdown_all()
-            try:
-                session.close()
-            except Exception:
-                pass
+        self._http.interrupt()
 
     def close(self) -> None:
         """Close every thread's connections (idle ones now, busy ones when their request ends)."""
-        with self._lock:
-            self._epoch += 1
-            sessions, self._sessions = self._sessions, []
-        for session, _registry in sessions:
-            try:
-                session.close()
-            except Exception:
-                pass
+        self._http.close()

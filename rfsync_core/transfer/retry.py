@@ -68,8 +68,17 @@ def retry_call(
     backoff, and the last original error when retries give up.
     """
     attempts = max(1, int(attempts))
-    count = 0
     start = time.monotonic()
+    if cancel is not None:
+        cancel.check()
+    # The success path costs one call: tenacity (the policy) is only built once a try has failed.
+    try:
+        return fn(*args, **kwargs)
+    except BaseException as exc:
+        if attempts == 1 or not is_retryable(exc):
+            raise
+        first: Optional[BaseException] = exc
+    count = 1
 
     def sleep(seconds: float) -> None:
         if cancel is None:
@@ -84,14 +93,17 @@ def retry_call(
                  wait, state.attempt_number, exc)
 
     def attempt() -> T:
-        nonlocal count
+        nonlocal count, first
+        if first is not None:  # tenacity's attempt 1 is the failure that already happened
+            failed, first = first, None
+            raise failed
         if cancel is not None:
             cancel.check()
         count += 1
         return fn(*args, **kwargs)
 
     retrying = tenacity.Retrying(
-        stop=tenacity.stop_after_attempt(attempts) | _stop_before(max_delay),
+        stop=tenacity.stop_after_attempt(attempts) | _stop_before(max(0.0, max_delay - (time.monotonic() - start))),
         wait=tenacity.wait_random_exponential(multiplier=INITIAL_WAIT, max=MAX_WAIT),
         retry=tenacity.retry_if_exception(is_retryable),
         sleep=sleep,

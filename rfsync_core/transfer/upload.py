@@ -25,13 +25,12 @@ Every storage call goes through :func:`~rfsync_core.transfer.retry.retry_call`
 :class:`~rfsync_core.transfer.throttle.TokenBucket` caps all threads together.
 Cancel (token, :meth:`Uploader.cancel`, or the progress callback returning
 ``False``) drops queued jobs and interrupts the transfer's own storage
-instance, so in-flight requests end within about a second.
+instance, so in-flight requests end within about a second. The multipart jobs
+live in :mod:`.multipart`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import math
 import os
 import random
 import stat as stat_mod
@@ -53,9 +52,10 @@ from ..errors import (
     TransferCancelled,
     TransferError,
 )
-from ..storage.base import ObjectInfo, PartInfo, Storage
+from ..storage.base import ObjectInfo, Storage
+from .multipart import FileState, MultipartJobs, StaleJob, is_md5, md5_range, part_size_for
 from .progress import CancelToken, ProgressCallback, ProgressTracker
-from .records import PartRecord, Records, UploadRecord, platform_id
+from .records import Records, UploadRecord, platform_id
 from .retry import retry_call
 from .throttle import TokenBucket, kb_per_s_to_bytes
 
@@ -64,12 +64,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..manifest import UploadManifest
 
 MiB = 1024 * 1024
-READ_CHUNK = 1 * MiB
 SAMPLE_RECORDS = 3
-MAX_PARTS = 10000
 DEFAULT_MIN_PART = 5 * MiB
 _FLUSH_COUNT = 256
 _FLUSH_SECONDS = 0.5
+
+__all__ = ["UploadResult", "Uploader", "part_size_for"]
 
 
 # --------------------------------------------------------------------------- result
@@ -123,33 +123,6 @@ class UploadResult:
 # --------------------------------------------------------------------------- helpers
 
 
-def part_size_for(size: int, min_part_size: int) -> int:
-    """The part size: at least the engine's minimum, large enough for ≤ 10,000 parts (whole MiB)."""
-    need = math.ceil(size / MAX_PARTS) if size > 0 else 0
-    need = math.ceil(need / MiB) * MiB
-    return max(min_part_size, need, 1)
-
-
-def _is_md5(etag: str) -> bool:
-    return len(etag) == 32 and all(c in "0123456789abcdefABCDEF" for c in etag)
-
-
-def _md5_range(path: str, offset: int, length: int, cancel: CancelToken) -> bytes:
-    """MD5 of ``length`` bytes from ``offset``, streamed (cancel-aware)."""
-    digest = hashlib.md5()
-    with open(path, "rb") as fh:
-        fh.seek(offset)
-        left = length
-        while left > 0:
-            cancel.check()
-            data = fh.read(min(READ_CHUNK, left))
-            if not data:
-                raise ChangedDuringTransferError(f"{path}: became shorter while being read")
-            digest.update(data)
-            left -= len(data)
-    return digest.digest()
-
-
 def _describe_error(local: str, err: BaseException) -> str:
     """A one-line reason that names the file."""
     if isinstance(err, FileNotFoundError):
@@ -171,27 +144,6 @@ def _is_fatal(err: BaseException) -> bool:
     return isinstance(err, AccessDeniedError) or (
         isinstance(err, NotFoundError) and getattr(err, "code", "") == "NoSuchBucket"
     )
-
-
-class _Stale(Exception):
-    """A job for a file that already failed or restarted: its result is ignored."""
-
-
-@dataclass
-class _File:
-    local: str
-    key: str
-    size: int
-    mtime_ns: int
-    state: str = "pending"  # pending | done | skipped | failed
-    change_retries: int = 0
-    gen: int = 0
-    # multipart
-    upload_id: str = ""
-    part_size: int = 0
-    parts: Dict[int, PartInfo] = field(default_factory=dict)
-    digests: Dict[int, bytes] = field(default_factory=dict)
-    remaining: int = 0
 
 
 # --------------------------------------------------------------------------- uploader
@@ -278,7 +230,7 @@ class Uploader:
         return result
 
 
-class _Run:
+class _Run(MultipartJobs):
     """One run of an :class:`Uploader`: the scheduler and the jobs it hands to the pool."""
 
     def __init__(
@@ -293,10 +245,15 @@ class _Run:
         self.pid = platform_id(up.client.platform)
         self.threshold = int(getattr(storage, "multipart_threshold", 64 * MiB))
         self.min_part = int(getattr(storage, "min_part_size", DEFAULT_MIN_PART))
-        self.files: List[_File] = []
-        self.queue: Deque[Tuple[str, _File, Any]] = deque()
-        self.part_queue: Deque[Tuple[str, _File, Any]] = deque()
-        self.in_flight: Dict[Future, Tuple[str, _File, Any]] = {}
+        self.files: List[FileState] = []
+        self.queue: Deque[Tuple[str, FileState, Any]] = deque()
+        self.part_queue: Deque[Tuple[str, FileState, Any]] = deque()
+        self.in_flight: Dict[Future, Tuple[str, FileState, Any]] = {}
+        self.parts_in_flight = 0
+        self.part_slots = min(up.threads, max(4, 2 * (os.cpu_count() or 1)))
+        """Parts sent at once. Each part stream costs client CPU (read, MD5, send): beyond about two
+        per core they compete for it instead of adding throughput (measured in bench/, 2 cores:
+        4 parts at once beat 8 by ~15%). Small files still use every thread."""
         self.pending_records: List[UploadRecord] = []
         self.last_flush = time.monotonic()
         self.stop_reason = ""
@@ -308,7 +265,7 @@ class _Run:
             describe=describe, **kwargs,
         )
 
-    def _send(self, f: _File, fn: Callable[..., Any], *args: Any, check: Callable[[Any], None],
+    def _send(self, f: FileState, fn: Callable[..., Any], *args: Any, check: Callable[[Any], None],
               **kwargs: Any) -> Tuple[Any, int]:
         """One storage call that moves bytes: bandwidth + progress hook, bytes taken back on failure."""
         sent = [0]
@@ -336,7 +293,7 @@ class _Run:
         out = self._retry(attempt, describe=f"upload {f.local}")
         return out, sent[0]
 
-    def _same_as_planned(self, f: _File) -> None:
+    def _same_as_planned(self, f: FileState) -> None:
         """Raise when the local file is gone or its size/mtime moved since the plan."""
         try:
             st = os.stat(f.local)
@@ -350,7 +307,7 @@ class _Run:
                 f"mtime changed: {st.st_mtime_ns != f.mtime_ns}); not recorded"
             )
 
-    def _restat(self, f: _File) -> None:
+    def _restat(self, f: FileState) -> None:
         st = os.stat(f.local)
         f.size, f.mtime_ns = st.st_size, st.st_mtime_ns
 
@@ -382,7 +339,7 @@ class _Run:
                 failed.append((local, _describe_error(local, err)))
                 continue
             by_key[key] = local
-            self.files.append(_File(local, key, st.st_size, st.st_mtime_ns))
+            self.files.append(FileState(local, key, st.st_size, st.st_mtime_ns))
             self.result.keys[local] = key
         self.tracker.add_total(files=len(self.files) + len(failed), nbytes=sum(f.size for f in self.files))
         for local, reason in failed:
@@ -400,13 +357,13 @@ class _Run:
             self._enqueue(f)
         self._loop()
 
-    def _plan_skips(self) -> List[_File]:
+    def _plan_skips(self) -> List[FileState]:
         """Skip files the records vouch for (after sampling a few against the server)."""
         if not self.up.use_records or self.up.recheck or not self.files:
             return list(self.files)
         recs = self.records.get_uploads(self.pid, (f.key for f in self.files))
-        skip: List[_File] = []
-        todo: List[_File] = []
+        skip: List[FileState] = []
+        todo: List[FileState] = []
         for f in self.files:
             rec = recs.get(f.key)
             if rec is not None and rec.size == f.size and rec.mtime_ns == f.mtime_ns and rec.local == f.local:
@@ -426,7 +383,7 @@ class _Run:
             self.tracker.file_done(f.local, skipped=True, nbytes=f.size)
         return todo
 
-    def _sample(self, sample: List[_File]) -> str:
+    def _sample(self, sample: List[FileState]) -> str:
         """HEAD a few vouched-for files: "ok", "gone" (a record lies: distrust them all) or "unknown"."""
         for f in sample:
             try:
@@ -440,18 +397,26 @@ class _Run:
         return "ok"
 
     # -- scheduling ---------------------------------------------------------------
-    def _enqueue(self, f: _File) -> None:
+    def _enqueue(self, f: FileState) -> None:
         kind = "init" if f.size >= self.threshold and f.size > 0 else "small"
         self.queue.append((kind, f, f.gen))
 
-    def _submit(self, pool: ThreadPoolExecutor, job: Tuple[str, _File, Any]) -> None:
+    def _submit(self, pool: ThreadPoolExecutor, job: Tuple[str, FileState, Any]) -> None:
         kind, f, extra = job
-        jobs: Dict[str, Callable[[_File, Any], Any]] = {
+        jobs: Dict[str, Callable[[FileState, Any], Any]] = {
             "small": self._job_small, "init": self._job_init, "part": self._job_part,
             "complete": self._job_complete, "abort": self._job_abort,
         }
         fn = jobs[kind]
         self.in_flight[pool.submit(fn, f, extra)] = job
+        if kind == "part":
+            self.parts_in_flight += 1
+
+    def _next_job(self) -> Optional[Tuple[str, FileState, Any]]:
+        """Parts of started uploads first (while part slots are free), then new files."""
+        if self.part_queue and (self.part_queue[0][0] != "part" or self.parts_in_flight < self.part_slots):
+            return self.part_queue.popleft()
+        return self.queue.popleft() if self.queue else None
 
     def _loop(self) -> None:
         limit = self.up.threads * 2
@@ -461,13 +426,18 @@ class _Run:
                     if self.token.cancelled or self.stop_reason:
                         self.queue.clear()
                         self.part_queue.clear()
-                    while len(self.in_flight) < limit and (self.part_queue or self.queue):
-                        self._submit(pool, (self.part_queue or self.queue).popleft())
+                    while len(self.in_flight) < limit:
+                        job = self._next_job()
+                        if job is None:
+                            break
+                        self._submit(pool, job)
                     if not self.in_flight:
                         break
                     done, _ = wait(list(self.in_flight), timeout=0.25, return_when=FIRST_COMPLETED)
                     for fut in done:
                         job = self.in_flight.pop(fut)
+                        if job[0] == "part":
+                            self.parts_in_flight -= 1
                         self._handle(job, fut)
                     self._flush_records()
             finally:
@@ -484,11 +454,11 @@ class _Run:
                 if f.state == "pending":
                     self._fail(f, RfsyncError(f"{f.local}: not uploaded: {self.stop_reason}"))
 
-    def _handle(self, job: Tuple[str, _File, Any], fut: Future) -> None:
+    def _handle(self, job: Tuple[str, FileState, Any], fut: Future) -> None:
         kind, f, extra = job
         try:
             out = fut.result()
-        except _Stale:
+        except StaleJob:
             return
         except TransferCancelled as err:
             if self.token.cancelled:
@@ -511,10 +481,10 @@ class _Run:
         elif kind == "complete":
             self._complete_done(f, out)
 
-    def _job_failed(self, kind: str, f: _File, err: BaseException) -> None:
+    def _job_failed(self, kind: str, f: FileState, err: BaseException) -> None:
         if f.state != "pending":
             return
-        if kind == "part" and isinstance(err, _Stale):
+        if kind == "part" and isinstance(err, StaleJob):
             return
         if isinstance(err, ChangedDuringTransferError) and kind in ("part", "complete", "init"):
             # a multipart file changed: drop that upload; start again once, then fail
@@ -538,7 +508,7 @@ class _Run:
         elif self.up.stop_on_error and not self.stop_reason:
             self.stop_reason = f"stopped after an earlier failure ({f.local})"
 
-    def _drop_multipart(self, f: _File) -> None:
+    def _drop_multipart(self, f: FileState) -> None:
         if f.upload_id:
             self.part_queue.append(("abort", f, f.upload_id))
             self.records.drop_multipart(self.pid, f.key)
@@ -550,13 +520,13 @@ class _Run:
         self.result.failed.append((local, reason))
         self.tracker.file_failed(local, reason)
 
-    def _fail(self, f: _File, err: BaseException) -> None:
+    def _fail(self, f: FileState, err: BaseException) -> None:
         f.state = "failed"
         f.gen += 1
         self._fail_plain(f.local, _describe_error(f.local, err))
 
     # -- records ---------------------------------------------------------------
-    def _record(self, f: _File, etag: str) -> None:
+    def _record(self, f: FileState, etag: str) -> None:
         if self.up.use_records:
             self.pending_records.append(UploadRecord(f.key, f.local, f.size, f.mtime_ns, etag))
             self._flush_records()
@@ -570,7 +540,7 @@ class _Run:
             self.records.put_uploads(self.pid, rows)
             self.last_flush = now
 
-    def _finished(self, f: _File, info: ObjectInfo, sent: int) -> None:
+    def _finished(self, f: FileState, info: ObjectInfo, sent: int) -> None:
         f.state = "done"
         self._record(f, info.etag)
         self.result.uploaded.append(f.local)
@@ -578,7 +548,7 @@ class _Run:
         self.tracker.file_done(f.local)
 
     # -- small files -------------------------------------------------------------
-    def _job_small(self, f: _File, gen: int) -> Tuple[str, Any, int]:
+    def _job_small(self, f: FileState, gen: int) -> Tuple[str, Any, int]:
         self.token.check()
         self.tracker.start_file(f.local)
         if self.up.recheck and self._server_has(f):
@@ -595,14 +565,14 @@ class _Run:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _restat_in_worker(self, f: _File) -> None:
+    def _restat_in_worker(self, f: FileState) -> None:
         try:
             st = os.stat(f.local)
         except FileNotFoundError:
             raise LocalPathError(f"{f.local}: file was deleted during upload") from None
         f.size, f.mtime_ns = st.st_size, st.st_mtime_ns
 
-    def _server_has(self, f: _File) -> bool:
+    def _server_has(self, f: FileState) -> bool:
         """Full re-check: does the server hold this file already (size, and MD5 where the ETag is one)?"""
         try:
             info = self._retry(self.storage.head, f.key, describe=f"check {f.key}")
@@ -613,169 +583,19 @@ class _Run:
         rec = self.records.get_upload(self.pid, f.key) if self.up.use_records else None
         if rec is not None and rec.size == f.size and rec.mtime_ns == f.mtime_ns and rec.local == f.local:
             return True
-        if _is_md5(info.etag):
-            return _md5_range(f.local, 0, f.size, self.token).hex() == info.etag.lower()
+        if is_md5(info.etag):
+            return md5_range(f.local, 0, f.size, self.token).hex() == info.etag.lower()
         return False
 
-    def _small_done(self, f: _File, out: Tuple[str, Any, int]) -> None:
+    def _small_done(self, f: FileState, out: Tuple[str, Any, int]) -> None:
         what, info, sent = out
         if what == "skipped":
             self._skip_after_check(f)
             return
         self._finished(f, info, sent)
 
-    def _skip_after_check(self, f: _File) -> None:
+    def _skip_after_check(self, f: FileState) -> None:
         f.state = "skipped"
         self._record(f, "")
         self.result.skipped.append(f.local)
         self.tracker.file_done(f.local, skipped=True, nbytes=f.size)
-
-    # -- multipart -----------------------------------------------------------------
-    def _job_init(self, f: _File, gen: int) -> Tuple[str, str, int, Dict[int, PartInfo], Dict[int, PartRecord]]:
-        """Find a resumable upload for this exact file, or start one. Runs in a worker."""
-        self.token.check()
-        if gen == 0:
-            self.tracker.start_file(f.local)
-        if gen == 0 and self.up.recheck and self._server_has(f):
-            return ("skipped", "", 0, {}, {})
-        self._same_as_planned(f)
-        rec = self.records.get_multipart(self.pid, f.key)
-        if rec is not None:
-            if rec.local == f.local and rec.size == f.size and rec.mtime_ns == f.mtime_ns:
-                try:
-                    listed = self._retry(self.storage.list_parts, f.key, rec.upload_id, describe=f"resume {f.local}")
-                    known = self.records.get_parts(self.pid, f.key, rec.upload_id)
-                    return ("resume", rec.upload_id, rec.part_size, {p.number: p for p in listed}, known)
-                except NotFoundError:
-                    pass  # the upload is gone (completed, aborted or expired): start over
-            else:
-                try:
-                    self.storage.abort_multipart(f.key, rec.upload_id)
-                except StorageError:
-                    pass  # best effort: the server forgets abandoned uploads eventually
-        upload_id = self._retry(self.storage.create_multipart, f.key, describe=f"start upload of {f.local}")
-        return ("fresh", upload_id, part_size_for(f.size, self.min_part), {}, {})
-
-    def _init_done(self, f: _File, out: Tuple[str, str, int, Dict[int, PartInfo], Dict[int, PartRecord]]) -> None:
-        what, upload_id, part_size, listed, known = out
-        if what == "skipped":
-            self._skip_after_check(f)
-            return
-        if what == "fresh":
-            # recorded before any part is sent, so a killed process can resume this upload
-            self.records.put_multipart(self.pid, f.key, upload_id, f.local, f.size, f.mtime_ns, part_size)
-        f.upload_id, f.part_size = upload_id, part_size
-        f.parts.clear()
-        f.digests.clear()
-        count = max(1, math.ceil(f.size / part_size))
-        jobs = []
-        for n in range(1, count + 1):
-            offset = (n - 1) * part_size
-            length = min(part_size, f.size - offset)
-            have = listed.get(n)
-            if have is not None and have.size == length:
-                mine = known.get(n)
-                if mine is not None and mine.etag == have.etag and mine.size == length:
-                    self._part_present(f, PartInfo(n, length, have.etag))
-                    continue
-                if _is_md5(have.etag):
-                    jobs.append(("part", f, (f.gen, n, offset, length, have.etag)))
-                    continue
-            jobs.append(("part", f, (f.gen, n, offset, length, "")))
-        f.remaining = len(jobs)
-        if not jobs:
-            self.part_queue.append(("complete", f, f.gen))
-        self.part_queue.extend(jobs)
-
-    def _part_present(self, f: _File, part: PartInfo) -> None:
-        f.parts[part.number] = part
-        if _is_md5(part.etag):
-            f.digests[part.number] = bytes.fromhex(part.etag)
-        self.result.parts_reused += 1
-        try:
-            self.tracker.add_bytes(part.size)
-        except TransferCancelled:
-            pass
-
-    def _job_part(self, f: _File, extra: Tuple[int, int, int, int, str]) -> Tuple[PartInfo, bytes, int, bool]:
-        gen, number, offset, length, listed_etag = extra
-        if gen != f.gen or f.state != "pending":
-            raise _Stale()
-        self.token.check()
-        self._same_as_planned(f)
-        md5 = _md5_range(f.local, offset, length, self.token)
-        if listed_etag and listed_etag.lower() == md5.hex():
-            return (PartInfo(number, length, listed_etag), md5, 0, True)
-
-        def check(part: PartInfo) -> None:
-            if _is_md5(part.etag) and part.etag.lower() != md5.hex():
-                raise BadDigestError(
-                    f"{f.local}: part {number}: the server's ETag {part.etag} is not the MD5 of what was sent",
-                    code="BadDigest", key=f.key,
-                )
-
-        part, sent = self._send(
-            f, self.storage.upload_part, f.key, f.upload_id, number, f.local, offset, length, md5=md5, check=check
-        )
-        return (PartInfo(number, length, part.etag), md5, sent, False)
-
-    def _part_done(
-        self, f: _File, extra: Tuple[int, int, int, int, str], out: Tuple[PartInfo, bytes, int, bool]
-    ) -> None:
-        gen = extra[0]
-        part, md5, sent, reused = out
-        if gen != f.gen:
-            if sent:
-                self.tracker.remove_bytes(sent)
-            return
-        if reused:
-            self._part_present(f, part)
-            f.digests[part.number] = md5
-        else:
-            f.parts[part.number] = part
-            f.digests[part.number] = md5
-            self.result.parts_sent += 1
-            self.result.bytes_sent += sent
-            self.records.put_part(self.pid, f.key, f.upload_id, part.number, part.size, part.etag)
-        f.remaining -= 1
-        if f.remaining == 0:
-            self.part_queue.appendleft(("complete", f, f.gen))
-
-    def _job_complete(self, f: _File, gen: int) -> ObjectInfo:
-        if gen != f.gen or f.state != "pending":
-            raise _Stale()
-        self.token.check()
-        self._same_as_planned(f)
-        parts = [f.parts[n] for n in sorted(f.parts)]
-        try:
-            info: ObjectInfo = self._retry(
-                self.storage.complete_multipart, f.key, f.upload_id, parts, describe=f"finish upload of {f.local}"
-            )
-        except NotFoundError:
-            # a retried complete whose first attempt succeeded finds the upload gone: look at the object
-            try:
-                head = self.storage.head(f.key)
-            except StorageError:
-                head = None
-            if head is None or head.size != f.size:
-                raise
-            info = head
-        self._same_as_planned(f)
-        if "-" in info.etag and len(f.digests) == len(parts):
-            expected = hashlib.md5(b"".join(f.digests[n] for n in sorted(f.digests))).hexdigest()
-            if info.etag.lower() != f"{expected}-{len(parts)}":
-                raise BadDigestError(
-                    f"{f.local}: the server's multipart ETag {info.etag} does not match the parts sent",
-                    code="BadDigest", key=f.key,
-                )
-        return info
-
-    def _complete_done(self, f: _File, info: ObjectInfo) -> None:
-        self.records.drop_multipart(self.pid, f.key)
-        self._finished(f, ObjectInfo(f.key, f.size, info.etag), 0)
-
-    def _job_abort(self, f: _File, upload_id: str) -> None:
-        try:
-            self.storage.abort_multipart(f.key, upload_id)
-        except (StorageError, TransferCancelled):
-            pass

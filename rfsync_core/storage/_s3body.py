@@ -1,0 +1,116 @@
+"""Request bodies of the S3 engine: file slices read once into memory, or streamed.
+
+Every PUT and part carries ``Content-MD5``, which must be known before the
+body is sent. A slice that fits the engine's :class:`BufferBudget` is read
+once into memory, hashed (``hashlib`` releases the GIL on large buffers, so
+parts hash in parallel) and sent from that buffer: one read of the file,
+and the bytes hashed are exactly the bytes sent. A slice too big for the
+budget (a huge part, or many threads) is hashed in one streaming pass and
+streamed in a second: slower, but memory stays bounded whatever the size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from typing import BinaryIO, Callable, Iterator, Tuple, Union
+
+from ..errors import ChangedDuringTransferError, LocalPathError
+
+Buffer = Union[bytes, bytearray]
+
+
+class BufferBudget:
+    """Bytes of file data the engine may hold in memory at once (all threads together)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(0, limit)
+        self._left = self.limit
+        self._lock = threading.Lock()
+
+    def take(self, n: int) -> bool:
+        """Reserve ``n`` bytes; False (and nothing reserved) when they don't fit right now."""
+        with self._lock:
+            if n > self._left:
+                return False
+            self._left -= n
+            return True
+
+    def give(self, n: int) -> None:
+        with self._lock:
+            self._left = min(self.limit, self._left + n)
+
+
+def open_source(path: str) -> Tuple[BinaryIO, int]:
+    """Open a local file for reading and return it with its size; errors name the file."""
+    try:
+        fh = open(path, "rb", buffering=0)  # noqa: SIM115 - closed by the caller
+    except OSError as exc:
+        raise LocalPathError(f"cannot open {path}: {exc.strerror or exc}") from None
+    try:
+        size = os.fstat(fh.fileno()).st_size
+    except OSError as exc:
+        fh.close()
+        raise LocalPathError(f"cannot stat {path}: {exc.strerror or exc}") from None
+    return fh, size  # type: ignore[return-value]
+
+
+def _short(path: str, offset: int, length: int, got: int) -> ChangedDuringTransferError:
+    return ChangedDuringTransferError(
+        f"{path} became shorter while being sent ({got} of {length} bytes from offset {offset} could be read)"
+    )
+
+
+def read_slice(fh: BinaryIO, path: str, offset: int, length: int) -> Buffer:
+    """``length`` bytes from ``offset``, read once (bytes when small, a filled bytearray when large)."""
+    try:
+        fh.seek(offset)
+        if length <= 256 * 1024:
+            data = fh.read(length)
+            while len(data) < length:  # unbuffered reads may come back short
+                more = fh.read(length - len(data))
+                if not more:
+                    raise _short(path, offset, length, len(data))
+                data += more
+            return data
+        buf = bytearray(length)
+        view = memoryview(buf)
+        got = 0
+        while got < length:
+            n = fh.readinto(view[got:])  # type: ignore[attr-defined]
+            if not n:
+                raise _short(path, offset, length, got)
+            got += n
+        return buf
+    except OSError as exc:
+        raise LocalPathError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def md5_of(fh: BinaryIO, path: str, offset: int, length: int, check: Callable[[], None], chunk: int) -> bytes:
+    """MD5 of a file slice in one streaming pass (for a slice that is not held in memory)."""
+    digest = hashlib.md5()
+    for data in iter_slice(fh, path, offset, length, check, chunk):
+        digest.update(data)
+    return digest.digest()
+
+
+def iter_slice(
+    fh: BinaryIO, path: str, offset: int, length: int, check: Callable[[], None], chunk: int
+) -> Iterator[bytes]:
+    """A file slice in chunks; ``check`` runs before each read (interrupt)."""
+    try:
+        fh.seek(offset)
+    except OSError as exc:
+        raise LocalPathError(f"cannot read {path}: {exc.strerror or exc}") from None
+    left = length
+    while left > 0:
+        check()
+        try:
+            data = fh.read(min(chunk, left))
+        except OSError as exc:
+            raise LocalPathError(f"cannot read {path}: {exc.strerror or exc}") from None
+        if not data:
+            raise _short(path, offset, length, length - left)
+        left -= len(data)
+        yield data

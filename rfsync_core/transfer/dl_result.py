@@ -1,0 +1,79 @@
+"""What a download call returns, and the small naming rules shared by its parts."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+from ..errors import TransferCancelled, TransferError
+from ..farm import TaskStatus
+from ..storage.base import ObjectInfo
+
+
+@dataclass
+class DownloadResult:
+    """What a download call did. ``failed`` also holds failed frames as ``("task T frame F", reason)``."""
+
+    downloaded: List[str] = field(default_factory=list)
+    skipped: List[str] = field(default_factory=list)
+    failed: List[Tuple[str, str]] = field(default_factory=list)
+    failed_frames: List[Tuple[str, str, str]] = field(default_factory=list)
+    """``(task_id, frame, reason)`` of frames the farm failed or never rendered."""
+    bytes_received: int = 0
+    duration: float = 0.0
+    cancelled: bool = False
+    tasks: Dict[str, TaskStatus] = field(default_factory=dict)
+    """The last status seen of each task."""
+    local_files: Dict[str, str] = field(default_factory=dict)
+    """Storage key → local file, for every file downloaded or skipped."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.cancelled
+
+    def summary(self) -> str:
+        text = (f"{len(self.downloaded)} downloaded, {len(self.skipped)} already here, "
+                f"{len(self.failed)} failed, {self.bytes_received} bytes in {self.duration:.1f} s")
+        return text + (" (cancelled)" if self.cancelled else "")
+
+    def raise_for_failures(self) -> None:
+        """TransferCancelled if cancelled; TransferError listing every failure if any."""
+        if self.cancelled:
+            raise TransferCancelled("download cancelled")
+        if self.failed:
+            shown = "; ".join(f"{what}: {why}" for what, why in self.failed[:5])
+            more = f" (and {len(self.failed) - 5} more)" if len(self.failed) > 5 else ""
+            raise TransferError(f"download failed for {len(self.failed)} item(s): {shown}{more}", self.failed)
+
+
+@dataclass(frozen=True)
+class Item:
+    key: str
+    rel: str
+    """Path relative to the local root, ``/``-separated (checked by safe_join)."""
+    info: Optional[ObjectInfo] = None
+
+
+def record_key(key: str, target: str) -> str:
+    """Records key of one download: the storage key *and* where it was saved.
+
+    The same output may be downloaded into several local folders (nested and
+    flat, another ``local_path``); each copy has its own record so none of them
+    is fetched twice. NUL cannot occur in a key or a path, so the pair is unambiguous.
+    """
+    return f"{key}\x00{target}"
+
+
+def version_tag(info: ObjectInfo) -> str:
+    """What identifies the remote version in the records: the ETag, else size + mtime (folder engines)."""
+    return info.etag or f"size={info.size};mtime={info.mtime:.6f}"
+
+
+def keep_both_name(target: str) -> str:
+    """``a/b.exr`` → the first free ``a/b (1).exr``, ``a/b (2).exr``…"""
+    stem, ext = os.path.splitext(target)
+    n = 1
+    while os.path.lexists(f"{stem} ({n}){ext}"):
+        n += 1
+    return f"{stem} ({n}){ext}"

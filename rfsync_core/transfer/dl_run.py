@@ -1,0 +1,356 @@
+"""One download call at work: its storage, tracker, records, worker pool, and the per-file steps
+(skip or fetch, ``.part``, verify, rename, record)."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import os
+import threading
+import time
+from typing import TYPE_CHECKING, Callable, Dict, Iterable, List, Optional, Set, Tuple
+
+from ..errors import (
+    BadDigestError,
+    NotFoundError,
+    RfsyncError,
+    StorageError,
+    TransferCancelled,
+    UnsafePathError,
+)
+from ..farm import TaskStatus, read_task_status
+from ..paths import safe_join
+from ..storage.base import ObjectInfo, Storage
+from .dl_gate import ConcurrencyGate
+from .dl_part import PART_SUFFIX, file_md5, fill_tail, is_md5, verify_part
+from .dl_ranged import (
+    RANGE_SIZE,
+    RANGE_SIZE_OPEN_ENDED,
+    RangedFetch,
+    accepts_length,
+    drop_state,
+    load_state,
+    state_path,
+)
+from .dl_ranged import supported as ranges_supported
+from .dl_result import DownloadResult, Item, keep_both_name, record_key, version_tag
+from .progress import ProgressTracker
+from .records import DownloadRecord, Records
+from .retry import retry_call
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .download import Downloader
+
+_BATCH = 256
+"""Items prepared (safe_join + one records query) per batch before they are handed to the workers."""
+
+
+class Run:
+    """One public call: its own storage (interruptible), tracker, records and thread pool."""
+
+    def __init__(self, dl: Downloader, local_root: str) -> None:
+        self.dl = dl
+        self.local_root = local_root
+        self.cancel = dl.cancel_token
+        self.tracker = ProgressTracker(dl.progress_callback, self.cancel)
+        self.storage: Storage = dl.client.new_storage()
+        self.cancel.on_cancel(self.storage.interrupt)
+        self.records: Optional[Records] = Records(dl.client.records_path) if dl.use_records else None
+        self.result = DownloadResult()
+        self.lock = threading.Lock()
+        self.pool = cf.ThreadPoolExecutor(max_workers=dl.threads, thread_name_prefix="rfsync-dl")
+        self.start = time.monotonic()
+        self.task_messages: Dict[str, str] = {}
+        self.seen_keys: Set[str] = set()
+        self.made_dirs: Set[str] = set()
+        self.gate = ConcurrencyGate(dl.threads, start=min(dl.threads, 4))
+        self.stopped = threading.Event()
+        self.cancel.on_cancel(self.stopped.set)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.records is not None:
+            self.records.close()
+        try:
+            self.storage.close()
+        except Exception:
+            pass
+        self.result.duration = time.monotonic() - self.start
+        self.result.cancelled = self.result.cancelled or self.cancel.cancelled
+        self.tracker.finish()
+
+    # -- bookkeeping ---------------------------------------------------------
+    def fail(self, what: str, reason: str) -> None:
+        with self.lock:
+            self.result.failed.append((what, reason))
+
+    def fail_frame(self, task_id: str, frame: str, reason: str) -> None:
+        with self.lock:
+            self.result.failed_frames.append((task_id, frame, reason))
+            self.result.failed.append((f"task {task_id} frame {frame}", reason))
+        self.tracker.set_message(f"task {task_id}: frame {frame} {reason}")
+
+    def note_status(self, status: TaskStatus) -> None:
+        self.result.tasks[status.task_id] = status
+        self.task_messages[status.task_id] = status.summary()
+        self.tracker.set_message("; ".join(self.task_messages.values()))
+        if self.dl.on_status is not None:
+            try:
+                self.dl.on_status(status)
+            except Exception:  # a display callback must not break the transfer
+                pass
+
+    def read_status(self, task_id: str) -> TaskStatus:
+        return retry_call(read_task_status, self.storage, task_id, cancel=self.cancel,
+                          describe=f"read status of task {task_id}")
+
+    # -- transfers -------------------------------------------------------------
+    def transfer(self, items: Iterable[Item]) -> None:
+        """Download ``items`` in parallel (new keys only); returns when all are finished or cancelled.
+
+        Items are prepared in batches in this thread (safe_join of every key, then one records
+        query per batch) and handed to the pool batch by batch, so workers start at once and
+        never query the records one file at a time.
+        """
+        todo = []
+        for item in items:
+            if item.key in self.seen_keys:
+                continue
+            self.seen_keys.add(item.key)
+            todo.append(item)
+        if not todo:
+            return
+        self.tracker.add_total(files=len(todo), nbytes=sum(i.info.size for i in todo if i.info))
+        left = [len(todo)]
+        all_done = threading.Event()
+
+        def finished(n: int) -> None:
+            with self.lock:
+                left[0] -= n
+                if left[0] <= 0:
+                    all_done.set()
+
+        def run_one(item: Item, target: str, rec: Optional[DownloadRecord]) -> None:
+            try:
+                if self.gate.enter(self.stopped):
+                    try:
+                        self._one(item, target, rec)
+                    finally:
+                        self.gate.leave()
+            finally:
+                finished(1)
+
+        futures: List[cf.Future[None]] = []
+        submitted = 0
+        for i in range(0, len(todo), _BATCH):
+            if self.cancel.cancelled:
+                break
+            batch = todo[i:i + _BATCH]
+            targets: List[Optional[str]] = []
+            for item in batch:
+                try:
+                    targets.append(safe_join(self.local_root, item.rel))
+                except RfsyncError as err:
+                    targets.append(None)
+                    self.fail(item.key, str(err))
+                    self.tracker.file_failed(item.key, str(err))
+            recs: Dict[str, DownloadRecord] = {}
+            if self.records is not None:
+                recs = self.records.get_downloads(self.dl.client.platform, [
+                    record_key(item.key, t) for item, t in zip(batch, targets) if t is not None])
+            for item, target in zip(batch, targets):
+                if target is None:
+                    finished(1)
+                    continue
+                futures.append(self.pool.submit(run_one, item, target, recs.get(record_key(item.key, target))))
+            submitted = i + len(batch)
+        if submitted < len(todo):  # cancelled before every batch was handed out
+            finished(len(todo) - submitted)
+        while not all_done.wait(0.2):
+            self.gate.adjust()
+            if self.cancel.cancelled:
+                for fut in futures:
+                    fut.cancel()
+                cf.wait(futures, timeout=5)
+                break
+
+    def _one(self, item: Item, target: str, rec: Optional[DownloadRecord]) -> None:
+        if self.cancel.cancelled:
+            return
+        self.tracker.start_file(item.key)
+        try:
+            skipped, nbytes, resumed, local = self._fetch(item, target, rec)
+        except TransferCancelled:
+            with self.lock:
+                self.result.cancelled = True
+            self.tracker.file_failed(item.key, "cancelled")
+            return
+        except (RfsyncError, OSError) as err:
+            if self.cancel.cancelled:
+                with self.lock:
+                    self.result.cancelled = True
+                self.tracker.file_failed(item.key, "cancelled")
+                return
+            reason = str(err) or type(err).__name__
+            self.fail(item.key, reason)
+            self.tracker.file_failed(item.key, reason)
+            return
+        with self.lock:
+            (self.result.skipped if skipped else self.result.downloaded).append(item.key)
+            self.result.local_files[item.key] = local
+            self.result.bytes_received += 0 if skipped else nbytes - resumed
+        self.tracker.file_done(item.key, skipped=skipped, nbytes=nbytes if skipped else resumed)
+
+    def _head(self, key: str) -> ObjectInfo:
+        return retry_call(self.storage.head, key, cancel=self.cancel, describe=f"HEAD {key}")
+
+    def _makedirs(self, folder: str) -> None:
+        """``os.makedirs`` once per folder and run (thousands of files share a few folders)."""
+        if folder in self.made_dirs:
+            return
+        os.makedirs(folder, exist_ok=True)
+        self.made_dirs.add(folder)
+
+    def _fetch(self, item: Item, target: str, rec: Optional[DownloadRecord]) -> Tuple[bool, int, int, str]:
+        """Download one file. Returns (skipped, size, bytes already in a resumed .part, local path)."""
+        info = item.info
+        if info is None:
+            try:
+                info = self._head(item.key)
+            except NotFoundError:
+                raise StorageError(f"{item.key} is listed as an output but does not exist on the farm storage",
+                                   key=item.key) from None
+            self.tracker.add_total(nbytes=info.size)
+        rkey = record_key(item.key, target)
+        if rec and rec.size == info.size and rec.etag == version_tag(info) and \
+                (rec.local == target or self.dl.on_exists == "keep-both") and \
+                _unchanged(rec.local, rec.size, rec.local_mtime_ns):
+            return True, info.size, 0, rec.local
+        if os.path.lexists(target):
+            if not os.path.isfile(target) or os.path.islink(target):
+                raise UnsafePathError(f"{target} exists and is not a regular file; not replacing it")
+            if os.path.getsize(target) == info.size and is_md5(info.etag) and \
+                    file_md5(target) == info.etag.lower():
+                self._record(rkey, target, info)
+                return True, info.size, 0, target
+            if self.dl.on_exists == "skip":
+                return True, info.size, 0, target
+            if self.dl.on_exists == "keep-both":
+                target = keep_both_name(target)
+        self._makedirs(os.path.dirname(target))
+        got, resumed, st = self._to_part(item.key, target, info)
+        os.replace(target + PART_SUFFIX, target)
+        self._record(rkey, target, got, st)
+        return False, got.size, resumed, target
+
+    def _record(self, key: str, target: str, info: ObjectInfo, st: Optional[os.stat_result] = None) -> None:
+        """Remember the download; ``st`` is the .part's stat after its last write (a rename keeps mtime)."""
+        if self.records is not None:
+            if st is None or os.name == "nt":  # Windows may settle the write time only at close
+                st = os.stat(target)
+            self.records.put_download(self.dl.client.platform, key, target, info.size, version_tag(info),
+                                      st.st_mtime_ns)
+
+    def _wants_ranges(self, info: ObjectInfo) -> bool:
+        return self.dl.range_streams >= 2 and info.size >= self.dl.ranged_threshold and ranges_supported()
+
+    def _to_part(self, key: str, target: str, info: ObjectInfo) -> Tuple[ObjectInfo, int, os.stat_result]:
+        """Fill ``<target>.part`` (resuming it when it fits the remote) and verify it.
+
+        A ``.part`` with a ranges sidecar resumes range by range (when the sidecar matches the
+        object); one without resumes its tail with a single stream, as it was written."""
+        part = target + PART_SUFFIX
+        resumed = 0
+        ranged = self._wants_ranges(info)
+        if os.path.lexists(part):
+            if os.path.islink(part) or not os.path.isfile(part):
+                raise UnsafePathError(f"{part} exists and is not a regular file")
+            if os.path.lexists(state_path(part)):
+                if not ranged or load_state(part, info, self._range_size()) is None:
+                    os.remove(part)
+                    drop_state(part)
+            else:
+                size = os.path.getsize(part)
+                fresh = not info.mtime or info.mtime <= os.path.getmtime(part) + 1.0
+                if 0 < size <= info.size and fresh:
+                    resumed = size
+                    ranged = False  # written by one stream: resume its tail the same way
+                else:
+                    os.remove(part)
+        elif ranged:
+            drop_state(part)
+        for attempt in (1, 2):
+            if ranged:
+                got, md5_hex, counted, resumed = self._fill_ranged(key, part, info)
+                st = os.stat(part)
+            else:
+                got, md5_hex, counted, st = self._fill(key, part, info)
+            problem = verify_part(part, got, md5_hex, st.st_size)
+            if not problem:
+                if ranged:
+                    drop_state(part)
+                if self.dl.durable:
+                    with open(part, "r+b") as fh:  # writable: Windows refuses to fsync a read-only handle
+                        os.fsync(fh.fileno())
+                return got, resumed, st
+            os.remove(part)
+            if ranged:
+                drop_state(part)
+            if attempt == 1 and resumed:  # a stale .part from another version: start over once
+                self.tracker.remove_bytes(counted)
+                resumed = 0
+                ranged = self._wants_ranges(info)
+                continue
+            raise StorageError(f"{key}: downloaded file does not match the storage ({problem})", key=key)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _range_size(self) -> int:
+        if self.dl.range_size:
+            return max(1, int(self.dl.range_size))
+        return RANGE_SIZE if accepts_length(self.storage) else RANGE_SIZE_OPEN_ENDED
+
+    def _count_hook(self) -> Tuple[Callable[[int], None], List[int]]:
+        bucket, cancel, tracker = self.dl.bucket, self.cancel, self.tracker
+        counted = [0]
+
+        def hook(n: int) -> None:
+            bucket.consume(n, cancel)
+            counted[0] += n
+            tracker.add_bytes(n)
+
+        return hook, counted
+
+    def _fill_ranged(self, key: str, part: str, info: ObjectInfo) -> Tuple[ObjectInfo, Optional[str], int, int]:
+        """Parallel ranged GETs into ``part``. Returns (info, MD5 or None, bytes counted, bytes resumed)."""
+        hook, _counted = self._count_hook()
+        fetch = RangedFetch(self.storage, key, part, info, streams=self.dl.range_streams,
+                            range_size=self._range_size(), count=hook, cancel=self.cancel,
+                            want_md5=is_md5(info.etag))
+        got, md5_hex, resumed = fetch.run()
+        return got, md5_hex, info.size - resumed, resumed
+
+    def _fill(self, key: str, part: str, info: ObjectInfo) -> Tuple[ObjectInfo, Optional[str], int, os.stat_result]:
+        """Download the missing tail of ``part`` (retried; each attempt resumes).
+
+        Returns (info, MD5 of the whole .part or None, bytes counted, the .part's stat)."""
+        hook, counted = self._count_hook()
+        want_md5 = is_md5(info.etag)
+
+        def attempt() -> Tuple[ObjectInfo, Optional[str], os.stat_result]:
+            self.cancel.check()
+            try:
+                return fill_tail(self.storage, key, part, info, hook, want_md5=want_md5)
+            except BadDigestError:
+                with open(part, "r+b") as f:
+                    f.truncate(0)  # the bytes are wrong: the retry starts from scratch
+                raise
+
+        got, md5_hex, st = retry_call(attempt, cancel=self.cancel, describe=f"download {key}")
+        return got, md5_hex, counted[0], st
+
+
+def _unchanged(path: str, size: int, mtime_ns: int) -> bool:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return st.st_size == size and st.st_mtime_ns == mtime_ns
