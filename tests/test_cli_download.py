@@ -49,7 +49,8 @@ def test_auto_download_while_rendering(client: Client, farm_platform: str, tmp_p
     emu.join(5)
     captured = capsys.readouterr()
     assert code == 0, captured.out
-    assert "task 954" in captured.err  # the per-task frame bar
+    assert "task 954: 3/3 frames done" in captured.out  # the summary
+    assert "\r" not in captured.err  # not a terminal: no bars redrawn into logs
     assert len(files_under(tmp_path / "dl")) == 4
 
 

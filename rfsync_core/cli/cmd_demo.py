@@ -37,7 +37,7 @@ def register(subparsers: Any) -> None:
                               description="Render submitted tasks the way a farm would (docs/farm-protocol.md): "
                                           "writes small fake frames and status.json over time.")
     f.add_argument("task_ids", nargs="+", metavar="TASK_ID")
-    f.add_argument("--platform", metavar="P", help="platform (default $RFSYNC_PLATFORM or 'local')")
+    f.add_argument("--platform", "-p", metavar="P", help="platform (default $RFSYNC_PLATFORM or 'local')")
     f.add_argument("--frame-time", type=float, default=1.0, metavar="S", help="seconds per frame (default 1)")
     f.add_argument("--fail-frame", action="append", default=[], metavar="F", help="fail this frame (repeatable)")
     f.add_argument("--fail-task-after", type=int, metavar="N", help="fail the task after N frames")

@@ -32,7 +32,7 @@ class ProgressBars:
         from tqdm import tqdm
 
         self._tqdm = tqdm
-        self.enabled = enabled
+        self.enabled = enabled and sys.stderr.isatty()  # no bars in logs and pipes: the summary says it all
         self.label = label
         self._lock = threading.Lock()
         self._bytes: Any = None
@@ -116,7 +116,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--local-path", metavar="DIR", help="where files land (default ~/renderfarm_sdk)")
     p.add_argument("--flat", action="store_true",
                    help="put the task's outputs straight into DIR (download_filename_format=\"false\")")
-    p.add_argument("--platform", metavar="P", help="platform name (default $RFSYNC_PLATFORM or 'local')")
+    p.add_argument("--platform", "-p", metavar="P", help="platform name (default $RFSYNC_PLATFORM or 'local')")
     p.add_argument("--max-speed", type=float, metavar="KBPS", help="bandwidth cap in KB/s for all threads")
     p.add_argument("--threads", type=int, default=8, help="parallel downloads (default 8)")
     p.add_argument("--on-exists", choices=ON_EXISTS_CHOICES, default="replace",
