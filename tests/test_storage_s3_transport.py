@@ -1,18 +1,22 @@
-"""The S3 engine's own HTTP transport: proxies from the environment, header parsing, keep-alive."""
+"""The S3 engine's HTTP layer: proxies from the environment, keep-alive, signing of awkward keys and queries."""
 
 from __future__ import annotations
 
-import io
+import hashlib
+import os
 import socket
 import socketserver
 import threading
-from typing import Iterator, List, Tuple
+from pathlib import Path
+from typing import Dict, Iterator, List, Tuple
 from urllib.parse import urlsplit
 
 import pytest
 
-from rfsync_core.storage._s3http import _parse_headers
+from rfsync_core.errors import AccessDeniedError
 from rfsync_core.storage.s3 import S3Storage
+
+MiB = 1024 * 1024
 
 
 class _ForwardProxy(socketserver.ThreadingTCPServer):
@@ -24,6 +28,7 @@ class _ForwardProxy(socketserver.ThreadingTCPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _ProxyHandler)
         self.seen: List[str] = []
+        self.heads: List[Dict[str, str]] = []
 
 
 class _ProxyHandler(socketserver.StreamRequestHandler):
@@ -33,11 +38,15 @@ class _ProxyHandler(socketserver.StreamRequestHandler):
         method, target, version = line.split(" ")
         server.seen.append(f"{method} {target}")
         head: List[str] = []
+        fields: Dict[str, str] = {}
+        server.heads.append(fields)
         length = 0
         while True:
             h = self.rfile.readline().decode("latin-1")
             if h in ("\r\n", "\n", ""):
                 break
+            name, _, value = h.partition(":")
+            fields[name.strip().lower()] = value.strip()
             if h.lower().startswith("content-length:"):
                 length = int(h.split(":", 1)[1])
             if not h.lower().startswith("connection:"):
@@ -110,45 +119,23 @@ def test_no_proxy_bypasses_the_proxy(monkeypatch: pytest.MonkeyPatch, proxy: Tup
     assert proxy[1].seen == []
 
 
-def test_header_parser_folds_repeats_and_ignores_case() -> None:
-    raw = (b"ETag: \"abc\"\r\nx-amz-meta-a: 1\r\nX-Amz-Meta-A: 2\r\nLong: first\r\n  second\r\n"
-           b"junk line\r\nContent-Length: 0\r\n\r\nbody")
-    fp = io.BytesIO(raw)
-    h = _parse_headers(fp)
-    assert h.get("etag") == '"abc"' and h.get("ETAG") == '"abc"'
-    assert h.get("X-AMZ-META-A") == "1, 2"
-    assert h.get("long") == "first second"
-    assert h.get("missing", "d") == "d" and h.get_all("missing") is None
-    assert fp.read() == b"body"  # stopped at the blank line
-
-
 def test_many_requests_reuse_a_few_connections(s3_server: object, s3_bucket: str) -> None:
     s3 = _storage(s3_server, s3_bucket)
-    opened: List[socket.socket] = []
-    make = s3._http._create_socket
-
-    def counting(*args: object, **kw: object) -> socket.socket:
-        sock = make(*args, **kw)  # type: ignore[arg-type]
-        opened.append(sock)
-        return sock
-
-    s3._http._create_socket = counting  # type: ignore[method-assign]
     try:
         s3.create_bucket()
         for i in range(30):
             s3.put_bytes(f"ka/{i}", b"x" * i)
             assert s3.get_bytes(f"ka/{i}") == b"x" * i
+            assert s3.head(f"ka/{i}").size == i
+        s3.delete("ka/0")
     finally:
         s3.close()
-    assert 1 <= len(opened) <= 2, f"{len(opened)} connections for 61 requests from one thread"
+    opened = s3._http.registry.opened
+    assert 1 <= opened <= 2, f"{opened} connections for 92 requests from one thread"
 
 
 def test_a_refused_big_body_reports_the_servers_answer(s3_server: object, s3_bucket: str, tmp_path: object) -> None:
     """A server may answer 403 and stop reading a big body: that is AccessDenied, not a retryable reset."""
-    from pathlib import Path
-
-    from rfsync_core.errors import AccessDeniedError
-
     good = _storage(s3_server, s3_bucket)
     good.create_bucket()
     good.close()
@@ -162,3 +149,69 @@ def test_a_refused_big_body_reports_the_servers_answer(s3_server: object, s3_buc
             bad.put_file("big.bin", str(src))
         assert info.value.status == 403 and not info.value.retryable
     bad.close()
+
+
+@pytest.mark.parametrize("size,buffered", [(200 * 1024, True), (3 * MiB + 7, False)])
+def test_streamed_bodies_carry_a_content_length_never_chunked(
+    monkeypatch: pytest.MonkeyPatch, proxy: Tuple[str, _ForwardProxy], s3_server: object, s3_bucket: str,
+    tmp_path: Path, size: int, buffered: bool,
+) -> None:
+    """Bodies sent in pieces (from memory, or read from the file) still go out with Content-Length."""
+    _clear_proxy_env(monkeypatch)
+    monkeypatch.setenv("HTTP_PROXY", proxy[0])  # the proxy records every request's header fields
+    s3 = _storage(s3_server, s3_bucket)
+    if not buffered:
+        s3.buffer_limit = 0
+    src = tmp_path / "body.bin"
+    data = os.urandom(size)
+    src.write_bytes(data)
+    pieces: List[int] = []
+    try:
+        s3.create_bucket()
+        info = s3.put_file("stream/body.bin", str(src), hook=pieces.append)
+    finally:
+        s3.close()
+    assert info.size == size and info.etag == hashlib.md5(data).hexdigest()
+    assert sum(pieces) == size and max(pieces) <= MiB and len(pieces) == -(-size // MiB)
+    put = [h for h, line in zip(proxy[1].heads, proxy[1].seen) if line.startswith("PUT ") and "body.bin" in line]
+    assert len(put) == 1
+    assert put[0]["content-length"] == str(size) and "transfer-encoding" not in put[0]
+    assert put[0]["x-amz-content-sha256"] == "UNSIGNED-PAYLOAD"
+    assert put[0]["authorization"].startswith("AWS4-HMAC-SHA256 Credential=")
+    assert put[0]["user-agent"].startswith("rfsync/") and put[0]["accept-encoding"] == "identity"
+    assert (s3_server.root / s3_bucket / "farm" / "stream" / "body.bin").read_bytes() == data  # type: ignore[attr-defined]
+
+
+AWKWARD = ["a b/ü€ 名前.exr", "x+y=z/%41%2F&?#;.txt", "tilde~under_score-dot.v001.exr", "quote's (1) [2] @!$*,.bin"]
+
+
+def test_awkward_keys_queries_and_a_session_token_sign_correctly(s3_server: object, s3_bucket: str,
+                                                                 tmp_path: Path) -> None:
+    """The path and query AWS4Auth signs must be the ones sent: keys that need quoting, multipart
+    query strings, continuation tokens of a paged listing, and the session-token header."""
+    s3 = S3Storage(endpoint=s3_server.endpoint, bucket=s3_bucket, prefix="farm/sub dir",  # type: ignore[attr-defined]
+                   access_key=s3_server.access_key, secret_key=s3_server.secret_key,  # type: ignore[attr-defined]
+                   session_token="FwoGZXIvYXdzE+token/with==")
+    src = tmp_path / "part.bin"
+    data = os.urandom(5 * MiB + 3)
+    src.write_bytes(data)
+    try:
+        s3.create_bucket()
+        for key in AWKWARD:
+            s3.put_bytes(key, key.encode())
+            assert s3.get_bytes(key) == key.encode()
+            assert s3.head(key).size == len(key.encode())
+        key = "multi part/ü+=.bin"
+        upload_id = s3.create_multipart(key)
+        parts = [s3.upload_part(key, upload_id, 1, str(src), 0, 5 * MiB),
+                 s3.upload_part(key, upload_id, 2, str(src), 5 * MiB, 3)]
+        assert [p.number for p in s3.list_parts(key, upload_id)] == [1, 2]
+        s3.complete_multipart(key, upload_id, parts)
+        assert s3.get_bytes(key) == data
+        s3.list_page_size = 1  # every page after the first needs a continuation token in the query
+        assert sorted(o.key for o in s3.list("")) == sorted([*AWKWARD, key])
+        for k in AWKWARD:
+            s3.delete(k)
+        assert [o.key for o in s3.list("")] == [key]
+    finally:
+        s3.close()

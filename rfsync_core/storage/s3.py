@@ -1,12 +1,12 @@
-"""S3-compatible storage: SigV4-signed HTTP/1.1 over per-thread keep-alive connections.
+"""S3-compatible storage over ``requests`` with SigV4 from ``requests-aws4auth``.
 
 Design notes (why it looks like this):
 
-* The HTTP layer (:mod:`._s3http`) is ``http.client`` with one keep-alive
-  connection per worker thread, explicit ``(connect, read)`` timeouts and no
-  retries (retries live in :mod:`rfsync_core.transfer.retry`); requests are
-  signed by :mod:`._sigv4` with requests-aws4auth's signing key. For small
-  files the client's CPU is the limit, and this costs a fraction of ``requests``.
+* The HTTP layer (:mod:`._s3transport`) is one ``requests`` session per worker
+  thread (keep-alive), explicit ``(connect, read)`` timeouts and no retries
+  (retries live in :mod:`rfsync_core.transfer.retry`); every request is signed
+  by the thread's ``AWS4Auth`` and sent straight to the thread's adapter. For
+  small files the client's CPU is the limit, so per-request work is kept low.
 * Every PUT and part carries ``Content-MD5`` so the server refuses corrupted
   bytes, and the returned ETag is compared with the MD5 where it is one. File
   bodies are signed as ``UNSIGNED-PAYLOAD`` (integrity is the MD5). A slice
@@ -25,6 +25,8 @@ import threading
 import xml.etree.ElementTree as ET
 from typing import Any, BinaryIO, Dict, Iterator, List, Optional, Sequence, Tuple
 from urllib.parse import quote, urlsplit
+
+from requests import Response
 
 from .. import __version__
 from ..errors import (
@@ -46,7 +48,7 @@ from . import (
     check_key,
 )
 from ._s3body import Buffer, BufferBudget, iter_slice, md5_of, open_source, read_slice
-from ._s3http import HTTPException, Response, Transport
+from ._s3transport import NET_ERRORS, Transport, read_body, release
 from ._s3util import (
     CONTENT_RANGE_RE,
     b64,
@@ -60,15 +62,14 @@ from ._s3util import (
     query_string,
     xml_text,
 )
-from ._sigv4 import EMPTY_SHA256, UNSIGNED_PAYLOAD, Signer, canonical_query
 from .base import ByteHook, ObjectInfo, PartInfo, no_hook
 
 MiB = 1024 * 1024
 BUFFER_BUDGET = 96 * MiB
 """File bytes held in memory at once by one engine (all threads): the memory bound of uploads."""
 SMALL_BODY = 64 * 1024
-"""Bodies up to this size go out in the same write as the headers."""
-_NET_ERRORS = (OSError, HTTPException)
+"""Bodies up to this size are sent as one block; bigger ones in ``chunk_size`` pieces (progress, cancel)."""
+_NET_ERRORS = NET_ERRORS
 
 
 # -- the engine ----------------------------------------------------------------------------------------------
@@ -128,12 +129,13 @@ class S3Storage:
         self._budget = BufferBudget(BUFFER_BUDGET)
         self.buffer_limit = max(min_part_size, 16 * MiB)
         """Slices up to this size are read once into memory (when the budget allows)."""
-        self._signer = Signer(access_key, secret_key, self.region, session_token)
         if path_style:
             origin, self._base_path = self.endpoint, f"/{quote(bucket, safe='')}"
         else:
             origin, self._base_path = f"{split.scheme}://{bucket}.{split.netloc}", ""
-        self._http = Transport(origin, timeout=timeout, verify_tls=verify_tls, user_agent=f"rfsync/{__version__}")
+        self._http = Transport(origin, access_key=access_key, secret_key=secret_key, region=self.region,
+                               session_token=session_token, timeout=timeout, verify_tls=verify_tls,
+                               pool_size=self.pool_size, user_agent=f"rfsync/{__version__}")
 
     def __repr__(self) -> str:
         return f"S3Storage(endpoint={self.endpoint!r}, bucket={self.bucket!r}, prefix={self.prefix!r})"
@@ -162,7 +164,7 @@ class S3Storage:
         return text
 
     def _error(self, resp: Response, op: str, key: Optional[str], content: bytes = b"") -> StorageError:
-        status = resp.status
+        status = resp.status_code
         root = parse_xml(content)
         code = xml_text(root, "Code") if root is not None and root.tag == "Error" else ""
         message = xml_text(root, "Message") if root is not None and root.tag == "Error" else ""
@@ -203,78 +205,56 @@ class S3Storage:
         generation: Optional[int] = None,
         unsigned: bool = False,
     ) -> Response:
-        """One signed request. ``body`` is sent in the same write as the headers, its SHA-256
-        signed unless ``unsigned``; ``stream`` = ``(length, chunks, hook)`` is sent chunk by
-        chunk as ``UNSIGNED-PAYLOAD`` (``hook`` runs before each chunk). The caller reads
-        (or closes) the answer."""
+        """One signed request. ``body`` is sent as one block, its SHA-256 signed unless
+        ``unsigned``; ``stream`` = ``(length, chunks, hook)`` is sent chunk by chunk as
+        ``UNSIGNED-PAYLOAD`` (``hook`` runs before each chunk). The caller reads (or
+        releases) the answer."""
         gen = self._generation if generation is None else generation
         self._check(gen)
         path = self._path(key)
-        http = self._http
-        target = http.target(f"{path}?{query_string(params)}" if params else path)
-        out: List[Tuple[str, str]] = [("Host", http.host_header), ("User-Agent", http.user_agent),
-                                      ("Accept-Encoding", "identity")]
-        if headers:
-            out.extend(headers.items())
+        target = f"{path}?{query_string(params)}" if params else path
+        data: Any = body
         if stream is not None:
-            out.append(("Content-Length", str(stream[0])))
-            payload = UNSIGNED_PAYLOAD
-        elif body is not None:
-            out.append(("Content-Length", str(len(body))))
-            payload = UNSIGNED_PAYLOAD if unsigned else hashlib.sha256(body).hexdigest()
-        else:
-            if method in ("PUT", "POST"):
-                out.append(("Content-Length", "0"))
-            payload = EMPTY_SHA256
-        signed = self._signer.sign(method, path, canonical_query(params), http.host_header, out, payload)
+            length, chunks, hook = stream
+            headers = dict(headers or ())
+            headers["Content-Length"] = str(length)
+            data = self._send_chunks(chunks, hook, gen)
         try:
-            conn, epoch = http.start(method, target, signed, body)
-            early: Optional[Response] = None
-            if stream is not None:
-                _length, chunks, hook = stream
-                try:
-                    for chunk in chunks:
-                        hook(len(chunk))
-                        self._check(gen)
-                        http.send(conn, chunk)
-                except (BrokenPipeError, ConnectionResetError):
-                    self._check(gen)
-                    early = http.early_answer(conn, epoch)  # the server refused the body: why?
-                    if early is None or early.status in ok:
-                        if early is not None:
-                            early.close()
-                        raise
-                except BaseException:
-                    conn.close()
-                    raise
-            resp = early or http.finish(conn, epoch, method)
+            resp = self._http.request(method, target, headers, data, unsigned=unsigned)
         except _NET_ERRORS as exc:
             raise self._net_error(exc, op, key, gen) from exc
-        if resp.status not in ok:
+        if resp.status_code not in ok:
             try:
-                content = b"" if method == "HEAD" else resp.read(64 * 1024)
+                content = b"" if method == "HEAD" else read_body(resp, 64 * 1024)
             except Exception:
                 content = b""
             finally:
-                resp.close()
+                release(resp)
             self._check(gen)
             raise self._error(resp, op, key, content)
         return resp
 
+    def _send_chunks(self, chunks: Iterator[Any], hook: ByteHook, gen: int) -> Iterator[Any]:
+        """A streamed body: progress and the interrupt check before each chunk goes out."""
+        for chunk in chunks:
+            hook(len(chunk))
+            self._check(gen)
+            yield chunk
+
     def _read_all(self, resp: Response, op: str, key: Optional[str], gen: int) -> bytes:
         try:
-            return resp.read()
+            return read_body(resp)
         except _NET_ERRORS as exc:
             raise self._net_error(exc, op, key, gen, " while reading the answer") from exc
         finally:
-            resp.close()
+            release(resp)
 
     def _read_xml(self, resp: Response, op: str, key: Optional[str], gen: int) -> ET.Element:
         content = self._read_all(resp, op, key, gen)
         root = parse_xml(content)
         if root is None:
             raise ServerError(f"{op} {self._where(key)}: the server's answer is not XML", code="BadXML",
-                              status=resp.status, key=key or "")
+                              status=resp.status_code, key=key or "")
         if root.tag == "Error":  # S3 may answer 200 with an error body (CompleteMultipartUpload)
             raise self._error(resp, op, key, content)
         return root
@@ -337,7 +317,7 @@ class S3Storage:
         if self.verify_etag and is_md5(etag) and etag.lower() != md5.hex():
             raise BadDigestError(
                 f"{op} {self._where(key)}: the server's ETag {etag} is not the MD5 {md5.hex()} of what was sent",
-                code="BadDigest", status=resp.status, key=key,
+                code="BadDigest", status=resp.status_code, key=key,
             )
         return length, etag or md5.hex()
 
@@ -355,7 +335,7 @@ class S3Storage:
         etag = clean_etag(resp.headers.get("ETag"))
         if self.verify_etag and is_md5(etag) and etag.lower() != md5.hex():
             raise BadDigestError(f"upload {self._where(key)}: the server's ETag {etag} is not the MD5 sent",
-                                 code="BadDigest", status=resp.status, key=key)
+                                 code="BadDigest", status=resp.status_code, key=key)
         return ObjectInfo(key=key, size=len(data), etag=etag or md5.hex())
 
     def get_bytes(self, key: str) -> bytes:
@@ -367,7 +347,7 @@ class S3Storage:
     def head(self, key: str) -> ObjectInfo:
         check_key(key)
         resp = self._request("HEAD", key, op="head")
-        resp.close()
+        release(resp)
         return ObjectInfo(
             key=key,
             size=int(resp.headers.get("Content-Length") or 0),
@@ -417,8 +397,8 @@ class S3Storage:
         headers = {"Range": f"bytes={offset}-"} if offset else None
         resp = self._request("GET", key, op="download", headers=headers, ok=(200, 206, 416), generation=gen)
         try:
-            if resp.status == 416:
-                resp.close()
+            if resp.status_code == 416:
+                release(resp)
                 info = self.head(key)
                 if info.size == offset:
                     return info
@@ -432,7 +412,7 @@ class S3Storage:
             received = 0
             try:
                 while True:
-                    chunk = resp.read(self.chunk_size)
+                    chunk = read_body(resp, self.chunk_size)
                     if not chunk:
                         break
                     self._check(gen)
@@ -462,7 +442,7 @@ class S3Storage:
                 )
             return ObjectInfo(key=key, size=total, etag=etag, mtime=http_time(resp.headers.get("Last-Modified")))
         finally:
-            resp.close()
+            release(resp)
 
     def _plan_range(self, resp: Response, key: str, offset: int) -> Tuple[int, int]:
         """How many leading bytes to skip, and the object's full size.
@@ -481,23 +461,23 @@ class S3Storage:
             if start == 0:
                 return offset, total
             raise ServerError(f"download {self._where(key)}: asked bytes from {offset}, got from {start}",
-                              code="BadRange", status=resp.status, key=key)
-        if resp.status == 206:
+                              code="BadRange", status=resp.status_code, key=key)
+        if resp.status_code == 206:
             raise ServerError(f"download {self._where(key)}: a partial answer without Content-Range",
                               code="BadRange", status=206, key=key)
         if length < 0:
             raise ServerError(f"download {self._where(key)}: the answer has no Content-Length",
-                              code="NoLength", status=resp.status, key=key)
+                              code="NoLength", status=resp.status_code, key=key)
         if offset > length:
             raise StorageError(f"download {self._where(key)}: offset {offset} is past the end (size {length})",
-                               code="InvalidRange", status=resp.status, key=key)
+                               code="InvalidRange", status=resp.status_code, key=key)
         return offset, length
 
     def delete(self, key: str) -> None:
         check_key(key)
         try:
             resp = self._request("DELETE", key, op="delete", ok=(200, 202, 204))
-            resp.close()
+            release(resp)
         except NotFoundError as exc:
             if exc.code == "NoSuchBucket":
                 raise
@@ -510,7 +490,7 @@ class S3Storage:
                     f"</LocationConstraint></CreateBucketConfiguration>").encode()
         try:
             resp = self._request("PUT", None, op="create bucket", body=body or None)
-            resp.close()
+            release(resp)
         except StorageError as exc:
             if exc.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
                 raise
@@ -593,7 +573,7 @@ class S3Storage:
         try:
             resp = self._request("DELETE", key, op="abort multipart upload", params={"uploadId": upload_id},
                                  ok=(200, 204))
-            resp.close()
+            release(resp)
         except NotFoundError as exc:
             if exc.code == "NoSuchBucket":
                 raise

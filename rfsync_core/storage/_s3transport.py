@@ -1,0 +1,306 @@
+"""The S3 engine's HTTP layer: ``requests`` with SigV4 from ``requests-aws4auth``.
+
+Why it looks like this:
+
+* One ``requests.Session`` per worker thread (keep-alive, no connection state
+  shared between threads), explicit ``(connect, read)`` timeouts and no retries
+  inside ``requests`` (retries live in :mod:`rfsync_core.transfer.retry`).
+* ``trust_env`` is off: the environment's proxies (``no_proxy`` honoured) and CA
+  bundle are read once per session, not scanned again on every request.
+* Each request is a ``PreparedRequest`` built here from an already-quoted URL,
+  signed by the thread's own ``AWS4Auth`` (its signing key is cached per day)
+  and handed straight to the thread's adapter: ``Session.request`` would merge
+  settings, cookies, hooks and redirects on every call, which costs more client
+  CPU than the rest of a small PUT, and the S3 engine needs none of it.
+* Every socket the adapters open is recorded, so :meth:`Transport.interrupt` can
+  shut them down from another thread and wake a worker blocked in a send or a
+  receive at once.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import weakref
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Type
+
+import requests
+from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
+from requests_aws4auth import AWS4Auth
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import HTTPError as Urllib3Error
+
+UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+NET_ERRORS: Tuple[Type[BaseException], ...] = (requests.RequestException, Urllib3Error, OSError)
+"""What a broken exchange raises (while sending, or while reading an answer's body)."""
+
+
+class _Auth(AWS4Auth):
+    """``AWS4Auth`` that can sign a request's payload as ``UNSIGNED-PAYLOAD``.
+
+    ``AWS4Auth`` hashes the whole body (and reads a file-like one into memory).
+    File bodies carry ``Content-MD5`` instead, so for a request marked
+    ``_rfsync_unsigned`` the body is hidden while the library signs, and the
+    payload header is set to ``UNSIGNED-PAYLOAD`` before it builds the canonical
+    headers; everything else (canonical request, string to sign, key) is the
+    library's.
+    """
+
+    def __call__(self, req: Any) -> Any:
+        if not getattr(req, "_rfsync_unsigned", False):
+            return super().__call__(req)
+        body, req.body = req.body, None
+        try:
+            return super().__call__(req)
+        finally:
+            req.body = body
+
+    def get_canonical_headers(self, req: Any, include: Any = None) -> Tuple[str, str]:
+        if getattr(req, "_rfsync_unsigned", False):
+            req.headers["x-amz-content-sha256"] = UNSIGNED_PAYLOAD
+        return super().get_canonical_headers(req, include)  # type: ignore[no-any-return]
+
+
+class _SocketRegistry:
+    """Every socket a transport opened, so another thread can shut them down."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._socks: weakref.WeakSet[socket.socket] = weakref.WeakSet()
+        self.opened = 0
+        """Sockets opened so far (tests check keep-alive with it)."""
+
+    def add(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._socks.add(sock)
+            self.opened += 1
+
+    def shutdown_all(self) -> None:
+        with self._lock:
+            socks = list(self._socks)
+            self._socks = weakref.WeakSet()
+        for sock in socks:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+def _pool_classes(registry: _SocketRegistry) -> Dict[str, Type[HTTPConnectionPool]]:
+    """urllib3 connection-pool classes whose new sockets are recorded in ``registry``."""
+
+    class _Conn(HTTPConnection):
+        def _new_conn(self) -> socket.socket:
+            sock = super()._new_conn()
+            registry.add(sock)
+            return sock
+
+    class _SConn(HTTPSConnection):
+        def _new_conn(self) -> socket.socket:
+            sock = super()._new_conn()
+            registry.add(sock)
+            return sock
+
+    class _Pool(HTTPConnectionPool):
+        ConnectionCls = _Conn
+
+    class _SPool(HTTPSConnectionPool):
+        ConnectionCls = _SConn
+
+    return {"http": _Pool, "https": _SPool}
+
+
+class _TrackedAdapter(HTTPAdapter):
+    """An adapter whose sockets (direct or through a proxy) can be shut down from another thread."""
+
+    def __init__(self, registry: _SocketRegistry, pool_size: int) -> None:
+        self._classes = _pool_classes(registry)
+        self._pools: Dict[Tuple[str, Any, Any], Any] = {}
+        super().__init__(pool_connections=2, pool_maxsize=pool_size, max_retries=0)
+
+    def init_poolmanager(self, connections: int, maxsize: int, block: bool = False, **kw: Any) -> None:
+        super().init_poolmanager(connections, maxsize, block, **kw)
+        self.poolmanager.pool_classes_by_scheme = self._classes
+
+    def get_connection_with_tls_context(self, request: Any, verify: Any, proxies: Any = None,
+                                        cert: Any = None) -> Any:
+        """The library's pool lookup, remembered: this adapter serves one thread, one endpoint and
+        fixed settings, and the lookup (URL parse, proxy match, pool key) costs a tenth of a small PUT."""
+        url: str = request.url
+        key = (url[:url.find("/", 8)], verify, cert)
+        pool = self._pools.get(key)
+        if pool is None or pool.pool is None:  # not looked up yet, or closed with the session
+            pool = super().get_connection_with_tls_context(request, verify, proxies, cert)
+            self._pools[key] = pool
+        return pool
+
+    def close(self) -> None:
+        self._pools.clear()
+        super().close()
+
+    def proxy_manager_for(self, proxy: str, **kw: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **kw)
+        if not proxy.lower().startswith("socks"):
+            manager.pool_classes_by_scheme = self._classes
+        return manager
+
+
+class _Thread:
+    """One worker thread's session, adapter and signer."""
+
+    __slots__ = ("adapter", "auth", "epoch", "proxies", "session", "verify")
+
+    def __init__(self, session: requests.Session, adapter: HTTPAdapter, auth: _Auth, epoch: int,
+                 verify: Any, proxies: Dict[str, str]) -> None:
+        self.session = session
+        self.adapter = adapter
+        self.auth = auth
+        self.epoch = epoch
+        self.verify = verify
+        self.proxies = proxies
+
+
+class Transport:
+    """Signed requests to one S3 endpoint over per-thread keep-alive sessions. Thread-safe."""
+
+    def __init__(
+        self,
+        origin: str,
+        *,
+        access_key: str,
+        secret_key: str,
+        region: str,
+        session_token: Optional[str],
+        timeout: Tuple[float, float],
+        verify_tls: bool,
+        pool_size: int,
+        user_agent: str,
+    ) -> None:
+        self.origin = origin
+        self.timeout = timeout
+        self._verify_tls = verify_tls
+        self._pool_size = pool_size
+        self._creds = (access_key, secret_key, region, session_token)
+        host = origin.split("://", 1)[1]
+        if origin.startswith("http://") and host.endswith(":80"):
+            host = host[:-3]
+        elif origin.startswith("https://") and host.endswith(":443"):
+            host = host[:-4]
+        self.host = host
+        """The ``Host`` header sent and signed (the port only when it is not the scheme's default)."""
+        self._user_agent = user_agent
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._epoch = 0
+        self._sessions: List[requests.Session] = []
+        self.registry = _SocketRegistry()
+
+    def __repr__(self) -> str:
+        return f"Transport({self.origin!r})"
+
+    def _thread(self) -> _Thread:
+        state: Optional[_Thread] = getattr(self._local, "state", None)
+        epoch = self._epoch
+        if state is not None and state.epoch == epoch:
+            return state
+        session = requests.Session()
+        adapter = _TrackedAdapter(self.registry, self._pool_size)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        session.trust_env = False
+        # Proxies and CA bundle from the environment, read once per session (requests would scan the
+        # environment on every request with trust_env on).
+        proxies = dict(requests.utils.get_environ_proxies(self.origin))
+        ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        verify: Any = ca_bundle if (self._verify_tls and ca_bundle) else self._verify_tls
+        session.proxies, session.verify = proxies, verify
+        access_key, secret_key, region, token = self._creds
+        auth = _Auth(access_key, secret_key, region, "s3", session_token=token)
+        state = _Thread(session, adapter, auth, epoch, verify, proxies)
+        with self._lock:  # tracked even if interrupted meanwhile: the next interrupt/close ends it
+            self._sessions.append(session)
+        self._local.state = state
+        return state
+
+    def request(
+        self,
+        method: str,
+        path_and_query: str,
+        headers: Optional[Mapping[str, str]] = None,
+        body: Any = None,
+        *,
+        unsigned: bool = False,
+    ) -> requests.Response:
+        """Send one signed request and return its answer with the body not yet read.
+
+        ``path_and_query`` is already quoted. ``body`` is bytes (its SHA-256 is
+        signed unless ``unsigned``) or an iterator of chunks (then ``headers``
+        must carry its ``Content-Length``; always signed as ``UNSIGNED-PAYLOAD``).
+        Read the answer with :func:`read_body` or give it back with :func:`release`.
+        """
+        state = self._thread()
+        prep = requests.PreparedRequest()
+        prep.method = method
+        prep.url = self.origin + path_and_query
+        hdrs: CaseInsensitiveDict[str] = CaseInsensitiveDict()
+        hdrs["Host"] = self.host  # set here so the Host signed is the Host sent
+        if headers:
+            hdrs.update(headers)
+        prep.headers = hdrs
+        prep.body = body
+        if unsigned or not (body is None or isinstance(body, (bytes, bytearray))):
+            prep._rfsync_unsigned = True  # type: ignore[attr-defined]
+        state.auth(prep)
+        # Not signed, so added after signing (fewer headers for AWS4Auth to scan); http.client adds
+        # "Accept-Encoding: identity" itself.
+        hdrs["User-Agent"] = self._user_agent
+        if body is None:
+            if method in ("PUT", "POST"):
+                hdrs["Content-Length"] = "0"
+        elif isinstance(body, (bytes, bytearray)):
+            hdrs["Content-Length"] = str(len(body))
+        resp = state.adapter.send(prep, stream=True, timeout=self.timeout, verify=state.verify,
+                                  proxies=state.proxies)
+        if method == "HEAD" or resp.headers.get("Content-Length") == "0":
+            resp.raw.read()  # nothing to read: hand the connection back now
+        return resp
+
+    def interrupt(self) -> None:
+        """Shut down every socket (in-flight requests fail at once); later requests use new sessions."""
+        with self._lock:
+            self._epoch += 1
+            sessions, self._sessions = self._sessions, []
+        self.registry.shutdown_all()
+        for session in sessions:
+            _close(session)
+
+    def close(self) -> None:
+        """Close every session's idle connections; a busy one is closed when its request ends."""
+        with self._lock:
+            self._epoch += 1
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            _close(session)
+
+
+def _close(session: requests.Session) -> None:
+    try:
+        session.close()
+    except Exception:  # closing is best effort: a busy connection may be mid-use in its thread
+        pass
+
+
+def read_body(resp: requests.Response, amt: Optional[int] = None) -> bytes:
+    """Up to ``amt`` bytes of an answer's body (all of it when None); b"" at the end.
+
+    Reading to the end hands the connection back to the thread's pool.
+    """
+    return resp.raw.read(amt) or b""
+
+
+def release(resp: requests.Response) -> None:
+    """Done with an answer: its connection is reused when the body was read to the end, else dropped."""
+    resp.close()
