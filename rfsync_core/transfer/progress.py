@@ -178,6 +178,14 @@ class ProgressTracker:
             self._s.bytes_done += nbytes
         self._maybe_emit()
 
+    def files_skipped(self, count: int, nbytes: int) -> None:
+        """Many files finished at once without a transfer (a warm rerun): one update, not one per file."""
+        with self._lock:
+            self._s.files_done += count
+            self._s.files_skipped += count
+            self._s.bytes_done += nbytes
+        self._maybe_emit()
+
     def file_failed(self, name: str, reason: str) -> None:
         with self._lock:
             self._drop_current(name)

@@ -199,13 +199,14 @@ class Uploader:
                 items.append((local, input_key(server)))
             except RfsyncError as err:
                 bad.append((local, _describe_error(local, err)))
-        return self._run(items, bad)
+        return self._run(items, bad, keys_checked=True)
 
     def upload_files(self, items: Iterable[Tuple[str, str]]) -> UploadResult:
         """Upload ``(local absolute path, storage key)`` pairs; per-file errors land in ``result.failed``."""
         return self._run(list(items), [])
 
-    def _run(self, items: List[Tuple[str, str]], pre_failed: List[Tuple[str, str]]) -> UploadResult:
+    def _run(self, items: List[Tuple[str, str]], pre_failed: List[Tuple[str, str]],
+             keys_checked: bool = False) -> UploadResult:
         start = time.monotonic()
         tracker = ProgressTracker(self.progress, self.cancel_token)
         result = UploadResult()
@@ -214,7 +215,7 @@ class Uploader:
         own_records = self._records is None
         records = self._records if self._records is not None else Records(self.client.records_path)
         try:
-            _Run(self, storage, records, tracker, result).execute(items, pre_failed)
+            _Run(self, storage, records, tracker, result).execute(items, pre_failed, keys_checked)
         except TransferCancelled:
             if not self.cancel_token.cancelled:
                 raise
@@ -312,7 +313,9 @@ class _Run(MultipartJobs):
         f.size, f.mtime_ns = st.st_size, st.st_mtime_ns
 
     # -- plan ------------------------------------------------------------------
-    def execute(self, items: List[Tuple[str, str]], pre_failed: List[Tuple[str, str]]) -> None:
+    def execute(self, items: List[Tuple[str, str]], pre_failed: List[Tuple[str, str]],
+                keys_checked: bool = False) -> None:
+        """Plan (stat, records) and run. ``keys_checked``: the keys came from :func:`paths.input_key`."""
         from ..storage import check_key
 
         failed: List[Tuple[str, str]] = list(pre_failed)
@@ -322,7 +325,8 @@ class _Run(MultipartJobs):
             try:
                 if not os.path.isabs(local):
                     raise LocalPathError(f"{local}: not an absolute path")
-                check_key(key)
+                if not keys_checked:
+                    check_key(key)
                 if key in by_key:
                     if by_key[key] != local:
                         raise LocalPathError(f"{local}: same storage key {key} as {by_key[key]}")
@@ -380,7 +384,7 @@ class _Run(MultipartJobs):
         for f in skip:
             f.state = "skipped"
             self.result.skipped.append(f.local)
-            self.tracker.file_done(f.local, skipped=True, nbytes=f.size)
+        self.tracker.files_skipped(len(skip), sum(f.size for f in skip))
         return todo
 
     def _sample(self, sample: List[FileState]) -> str:
