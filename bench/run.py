@@ -261,7 +261,8 @@ def report(b: Bench) -> str:
             med = statistics.median(secs)
             files = max(r.files for r in rs)
             nbytes = max(r.nbytes for r in rs)
-            rate = (f"{nbytes / med / MiB:.0f} MiB/s" if nbytes >= 64 * MiB or files <= 20
+            big_files = files and nbytes / files >= MiB  # MiB/s for big files, files/s for many small ones
+            rate = (f"{nbytes / med / MiB:.0f} MiB/s" if big_files or not files
                     else f"{files / med:.0f} files/s") if (files or nbytes) else "–"
             ratio = f"{med / ref_med:.2f}×" if ref_med and contender != "rfsync-api" else ""
             lines.append(f"| {workload} | {contender} | {med:.2f} | {min(secs):.2f}–{max(secs):.2f} | {rate} | "
