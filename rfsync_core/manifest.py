@@ -24,6 +24,7 @@ from typing import IO, Any, Callable, Dict, Iterable, Iterator, List, Optional, 
 
 from .errors import LocalPathError, ManifestError
 from .paths import local_to_server
+from .storage.folder import fsync_dir as _fsync_dir
 
 __all__ = [
     "CUT_MARKER",
@@ -234,22 +235,6 @@ def _remove_quietly(path: str) -> None:
         os.remove(path)
     except OSError:
         pass
-
-
-def _fsync_dir(folder: str) -> None:
-    """Make renames in ``folder`` durable where the OS allows it (POSIX); best effort."""
-    if os.name == "nt":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _atomic_write(target: str, write: Callable[[IO[str]], None]) -> None:

@@ -73,7 +73,7 @@ def _open_source(path: str) -> Tuple[BinaryIO, int]:
     return fh, size
 
 
-def _fsync_dir(path: str) -> None:
+def fsync_dir(path: str) -> None:
     """Make a rename durable where the OS allows it (not on Windows, not on some shares)."""
     if os.name == "nt":
         return
@@ -212,7 +212,7 @@ class FolderStorage:
                 pass
             raise
         if self.fsync:
-            _fsync_dir(parent)
+            fsync_dir(parent)
         return size, digest.hexdigest()
 
     # -- objects -----------------------------------------------------------------------------------------
