@@ -9,6 +9,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from download_helpers import client, farm_platform  # noqa: F401
 
 from rfsync_core.client import Client
@@ -94,18 +95,28 @@ def test_cancel_stops_a_ranged_download_within_a_second(client: Client, tmp_path
 
 
 def test_gate_shrinks_when_cpu_bound_and_grows_when_idle() -> None:
-    gate = ConcurrencyGate(8, start=4, minimum=2)
+    """The gate's rule on a given CPU/wall history (the process's real CPU use is too noisy to script)."""
+    now = {"wall": 0.0, "cpu": 0.0}
+    gate = ConcurrencyGate(8, start=4, minimum=2, clock=lambda: now["wall"], cpu_seconds=lambda: now["cpu"])
     stop = threading.Event()
-    end = time.monotonic() + 0.3
-    while time.monotonic() < end:  # burn CPU: the process is CPU-bound
-        sum(range(1000))
-    assert gate.adjust() > 0.5
+    now["wall"] += 0.3
+    now["cpu"] += 0.3  # one full core: CPU-bound
+    assert gate.adjust() == pytest.approx(1.0)
     assert gate.limit == 2
-    time.sleep(0.3)  # idle: waiting on the network
-    assert gate.adjust() < 0.5
+    now["wall"] += 0.3
+    now["cpu"] += 0.03  # waiting on the network
+    assert gate.adjust() == pytest.approx(0.1)
     assert gate.limit == 3
     assert gate.enter(stop) and gate.enter(stop) and gate.enter(stop)
     stop.set()
     assert gate.enter(stop) is False  # full and stopped: gives up instead of waiting forever
     for _ in range(3):
         gate.leave()
+
+
+def test_gate_measures_the_real_process_cpu() -> None:
+    gate = ConcurrencyGate(8)
+    end = time.monotonic() + 0.2
+    while time.monotonic() < end:
+        sum(range(1000))
+    assert gate.adjust() > 0.0

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from typing import Callable
 
 BUSY = 0.8
 """CPU cores in use (user + system, all threads) above which the process counts as CPU-bound."""
@@ -31,13 +32,17 @@ def _cpu_seconds() -> float:
 class ConcurrencyGate:
     """At most ``limit`` holders at once; ``limit`` moves between ``minimum`` and ``maximum``."""
 
-    def __init__(self, maximum: int, start: int = 4, minimum: int = 2) -> None:
+    def __init__(self, maximum: int, start: int = 4, minimum: int = 2, *,
+                 clock: Callable[[], float] = time.monotonic,
+                 cpu_seconds: Callable[[], float] = _cpu_seconds) -> None:
+        self._clock = clock
+        self._cpu_seconds = cpu_seconds
         self.maximum = max(1, maximum)
         self.minimum = max(1, min(minimum, self.maximum))
         self.limit = max(self.minimum, min(start, self.maximum))
         self._active = 0
         self._cond = threading.Condition()
-        self._last = (time.monotonic(), _cpu_seconds())
+        self._last = (clock(), cpu_seconds())
 
     def enter(self, stop: threading.Event) -> bool:
         """Wait for a free slot; False (without a slot) once ``stop`` is set."""
@@ -56,7 +61,7 @@ class ConcurrencyGate:
 
     def adjust(self) -> float:
         """Re-tune the limit from the CPU used since the last call; returns the cores used."""
-        now, cpu = time.monotonic(), _cpu_seconds()
+        now, cpu = self._clock(), self._cpu_seconds()
         wall = now - self._last[0]
         if wall <= 0:
             return 0.0
