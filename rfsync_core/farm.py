@@ -237,18 +237,24 @@ class TaskStatus:
         return text
 
 
-def parse_task_status(data: Union[bytes, str], task_id: str) -> TaskStatus:
-    """Parse and validate a status document; FarmError names the task and the problem."""
-    task_id = check_task_id(task_id)
-    where = f"task {task_id}: status.json"
+def _load_document(data: Union[bytes, str], where: str, name: str, schema: Dict[str, Any]) -> Any:
+    """JSON text checked against ``schema``; any problem is a FarmError starting with ``where``."""
     try:
         doc = json.loads(data)
     except (ValueError, UnicodeDecodeError) as err:
         raise FarmError(f"{where} is not valid JSON: {err}") from None
     try:
-        _validator("status", STATUS_SCHEMA)(doc)
+        _validator(name, schema)(doc)
     except fastjsonschema.JsonSchemaValueException as err:
         raise FarmError(f"{where}: {err.message.replace('data', 'document', 1)}") from None
+    return doc
+
+
+def parse_task_status(data: Union[bytes, str], task_id: str) -> TaskStatus:
+    """Parse and validate a status document; FarmError names the task and the problem."""
+    task_id = check_task_id(task_id)
+    where = f"task {task_id}: status.json"
+    doc = _load_document(data, where, "status", STATUS_SCHEMA)
     schema = int(doc.get("schema", 1))
     if schema > PROTOCOL_VERSION:
         raise FarmError(f"{where}: schema version {schema} is newer than this rfsync understands "
@@ -357,14 +363,7 @@ def parse_task_config(data: Union[bytes, str], task_id: str) -> TaskConfig:
     """Parse and validate ``task.json``; FarmError names the task and the problem."""
     task_id = check_task_id(task_id)
     where = f"task {task_id}: task.json"
-    try:
-        doc = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as err:
-        raise FarmError(f"{where} is not valid JSON: {err}") from None
-    try:
-        _validator("task", TASK_SCHEMA)(doc)
-    except fastjsonschema.JsonSchemaValueException as err:
-        raise FarmError(f"{where}: {err.message.replace('data', 'document', 1)}") from None
+    doc = _load_document(data, where, "task", TASK_SCHEMA)
     if doc["task_id"] != task_id:
         raise FarmError(f"{where}: its task_id is {doc['task_id']!r}, expected {task_id!r}")
     try:
