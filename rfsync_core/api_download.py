@@ -66,7 +66,19 @@ class RfsyncDownload:
     """The seed's ``RayvisionDownload(api)``: ``RfsyncDownload(Client("platform"))``."""
 
     def __init__(self, client: Optional[Client] = None) -> None:
+        self._own_client = client is None
         self.client = client if client is not None else Client()
+
+    def close(self) -> None:
+        """Release the connections of a client this object made itself (as :class:`RfsyncUpload` does)."""
+        if self._own_client:
+            self.client.close()
+
+    def __enter__(self) -> RfsyncDownload:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _downloader(self, max_speed: Any, print_log: bool, progress: Optional[ProgressCallback],
                     cancel: Optional[CancelToken], on_exists: str) -> Downloader:
