@@ -180,6 +180,12 @@ def rclone_remote(endpoint: str) -> str:
             f"secret_access_key={SECRET_KEY},region=us-east-1,force_path_style=true:")
 
 
+def rfsync_binary() -> str:
+    """The ``rfsync`` script of the Python running this (the venv's, even when it is not on PATH)."""
+    beside = Path(sys.executable).parent / ("rfsync.exe" if os.name == "nt" else "rfsync")
+    return str(beside) if beside.exists() else "rfsync"
+
+
 def command_line(contender: str, op: str, a: argparse.Namespace) -> List[str]:
     """The command of a command-line contender (timed as a whole process by the harness)."""
     remote = f"{rclone_remote(a.endpoint)}{a.bucket}"
@@ -192,9 +198,9 @@ def command_line(contender: str, op: str, a: argparse.Namespace) -> List[str]:
         return ["aws", "s3", "cp", "--recursive", "--only-show-errors", "--endpoint-url", a.endpoint, src, dst]
     if contender == "rfsync-cli":
         if op == "upload":
-            cmd = ["rfsync", "upload", a.src, "--platform", a.platform, "--threads", str(a.threads), "--quiet"]
+            cmd = [rfsync_binary(), "upload", a.src, "--platform", a.platform, "--threads", str(a.threads), "--quiet"]
             return cmd + (["--max-speed", str(a.max_speed)] if a.max_speed else [])
-        return ["rfsync", "download", "--server-path", a.src, "--local-path", a.dst, "--platform", a.platform,
+        return [rfsync_binary(), "download", "--server-path", a.src, "--local-path", a.dst, "--platform", a.platform,
                 "--flat"]
     raise SystemExit(f"unknown contender {contender} for {op}")
 

@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -62,6 +63,8 @@ class Run:
     rss_mb: float
     files: int
     nbytes: int
+    client_cpu: float = 0.0
+    server_cpu: float = 0.0
 
 
 @dataclass
@@ -90,16 +93,33 @@ class Bench:
         cmd = [sys.executable, str(HERE / "contenders.py"), contender, op, src, dst,
                "--endpoint", self.server.endpoint, "--bucket", self.bucket, *(extra or [])]
         fresh_home = str(self.work / "home" / uuid.uuid4().hex[:8])  # no tool's cache carries over by accident
+        server_before = self.server_cpu()
+        kids_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         proc = subprocess.run(cmd, env=env or dict(os.environ, HOME=fresh_home),
                               capture_output=True, text=True)
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        client_cpu = (kids.ru_utime + kids.ru_stime) - (kids_before.ru_utime + kids_before.ru_stime)
+        server_cpu = self.server_cpu() - server_before
         if proc.returncode != 0:
             raise RuntimeError(f"{contender} {op} on {workload} failed: {proc.stderr.strip()[-800:]}")
         out = json.loads(proc.stdout.strip().splitlines()[-1])
         run = Run(workload, contender, out["seconds"], out.get("rss_mb", 0.0), int(out.get("files", 0)),
-                  int(out.get("bytes", 0)))
+                  int(out.get("bytes", 0)), client_cpu, server_cpu)
         self.results.append(run)
-        print(f"  {workload:<14} {contender:<11} {run.seconds:8.2f} s  rss {run.rss_mb:6.0f} MB", flush=True)
+        print(f"  {workload:<14} {contender:<11} {run.seconds:8.2f} s  rss {run.rss_mb:6.0f} MB"
+              f"  cpu client {client_cpu:6.2f} s server {server_cpu:6.2f} s", flush=True)
         return run
+
+    def server_cpu(self) -> float:
+        """CPU seconds the S3 server has used so far (client and server share this machine's cores)."""
+        if self.server.process is None:
+            return 0.0
+        try:
+            with open(f"/proc/{self.server.process.pid}/stat", encoding="ascii") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def drop_prefix(self, prefix: str) -> None:
         shutil.rmtree(self.server.root / self.bucket / prefix, ignore_errors=True)
@@ -251,8 +271,9 @@ def report(b: Bench) -> str:
     by: Dict[str, Dict[str, List[Run]]] = {}
     for r in b.results:
         by.setdefault(r.workload, {}).setdefault(r.contender, []).append(r)
-    lines = ["| workload | contender | median s | min–max s | rate | peer ÷ rfsync-api | peak RSS MB |",
-             "|---|---|---:|---:|---:|---:|---:|"]
+    lines = ["| workload | contender | median s | min–max s | rate | peer ÷ rfsync-api | peak RSS MB "
+             "| CPU s client | CPU s server |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for workload, runs in by.items():
         ref = runs.get("rfsync-api")
         ref_med = statistics.median(r.seconds for r in ref) if ref else None
@@ -266,7 +287,9 @@ def report(b: Bench) -> str:
                     else f"{files / med:.0f} files/s") if (files or nbytes) else "–"
             ratio = f"{med / ref_med:.2f}×" if ref_med and contender != "rfsync-api" else ""
             lines.append(f"| {workload} | {contender} | {med:.2f} | {min(secs):.2f}–{max(secs):.2f} | {rate} | "
-                         f"{ratio} | {max(r.rss_mb for r in rs):.0f} |")
+                         f"{ratio} | {max(r.rss_mb for r in rs):.0f} | "
+                         f"{statistics.median(r.client_cpu for r in rs):.1f} | "
+                         f"{statistics.median(r.server_cpu for r in rs):.1f} |")
     lines.append("")
     lines.append("peer ÷ rfsync-api = the peer's median time / rfsync-api's median time (above 1: rfsync is faster).")
     lines += [f"- {n}" for n in b.notes]

@@ -27,6 +27,7 @@ _EXPORTS: Dict[str, str] = {
     "NotFoundError": "errors",
     "AccessDeniedError": "errors",
     "BadDigestError": "errors",
+    "PartCorruptedError": "errors",
     "ThrottledError": "errors",
     "ServerError": "errors",
     "StorageConnectionError": "errors",

@@ -74,6 +74,16 @@ class BadDigestError(StorageError):
     retryable = True
 
 
+class PartCorruptedError(BadDigestError):
+    """The server stored a part whose MD5 is not the one of the bytes sent (corrupted on the way).
+
+    Not retried in place: some servers can't replace a part they already
+    streamed into the object, so the uploader restarts the whole upload.
+    """
+
+    retryable = False
+
+
 class ThrottledError(StorageError):
     """429 / SlowDown: the server asks us to slow down."""
 

@@ -11,6 +11,9 @@ target. It parses just enough of every request (the head and its
   ``k=None`` keeps failing until :meth:`clear`.
 * ``cut_response_after(n)``: forward ``n`` bytes of the next response, then
   reset both connections (a download cut off mid-body).
+* ``corrupt_next(match)``: flip the first byte of the body of the next
+  request whose request line contains ``match`` (a bad NIC, a broken
+  middlebox: TCP checksums pass, the bytes are wrong).
 * ``stall(seconds)``: stop forwarding in both directions for that long.
 * ``refuse(True)``: reset every new connection at once (a server that is down).
 
@@ -84,6 +87,7 @@ class FaultProxy:
         self._resets: Deque[int] = deque()
         self._cuts: Deque[int] = deque()
         self._failures: Deque[int] = deque()
+        self._corrupts: Deque[str] = deque()
         self._fail_forever: Optional[int] = None
         self._stall_until = 0.0
         self._refuse = False
@@ -111,6 +115,11 @@ class FaultProxy:
         """Reset the connection after ``nbytes`` of the response to each of the next ``times`` forwarded requests."""
         with self._lock:
             self._cuts.extend([nbytes] * times)
+
+    def corrupt_next(self, match: str = "", times: int = 1) -> None:
+        """Flip the first body byte of each of the next ``times`` requests whose request line contains ``match``."""
+        with self._lock:
+            self._corrupts.extend([match] * times)
 
     def fail_next(self, count: Optional[int] = 1, status: int = 503) -> None:
         """Answer the next ``count`` requests with ``status`` (503 SlowDown or 500 InternalError); None = always."""
@@ -141,6 +150,7 @@ class FaultProxy:
             self._resets.clear()
             self._cuts.clear()
             self._failures.clear()
+            self._corrupts.clear()
             self._fail_forever = None
             self._stall_until = 0.0
             self._refuse = False
@@ -243,8 +253,11 @@ class FaultProxy:
         if view:
             raise _Closed()
 
-    def _next_action(self, has_body: bool) -> Tuple[str, int]:
+    def _next_action(self, has_body: bool, first: str = "") -> Tuple[str, int]:
         with self._lock:
+            if has_body and self._corrupts and self._corrupts[0] in first:
+                self._corrupts.popleft()
+                return "corrupt", 0
             if self._fail_forever is not None:
                 return "fail", self._fail_forever
             if self._failures:
@@ -270,7 +283,7 @@ class FaultProxy:
                 length = int(m.group(1)) if m else 0
                 first = head.split(b"\r\n", 1)[0].decode("latin-1")
                 method = first.split(" ", 1)[0]
-                action, arg = self._next_action(length > 0)
+                action, arg = self._next_action(length > 0, first)
                 note = f"{action} {arg}" if action == "fail" else action
                 with self._lock:
                     self.heads.append(head)
@@ -289,7 +302,7 @@ class FaultProxy:
                     self._track(upstream)
                     self._spawn(self._pipe, upstream, client, cut)
                 with self._lock:
-                    if action == "forward" and self._cuts:
+                    if action in ("forward", "corrupt") and self._cuts:
                         cut[0] = self._cuts.popleft()
                         self.requests[-1] = self.requests[-1].rsplit(" -> ", 1)[0] + " -> cut"
                 self._wait_stall()
@@ -305,7 +318,10 @@ class FaultProxy:
                         _reset(client)
                         _reset(upstream)
                         return
-                    self._send(upstream, buf[:take])
+                    chunk = buf[:take]
+                    if action == "corrupt" and left == length and chunk:
+                        chunk = bytes([chunk[0] ^ 0xFF]) + chunk[1:]
+                    self._send(upstream, chunk)
                     if budget is not None:
                         budget -= take
                     buf, left = buf[take:], left - take

@@ -18,7 +18,7 @@ __all__ = ["ByteHook", "ObjectInfo", "PartInfo", "Storage", "check_key", "no_hoo
 
 MiB = 1024 * 1024
 DEFAULT_MULTIPART_THRESHOLD = 64 * MiB
-DEFAULT_MIN_PART_SIZE = 8 * MiB
+DEFAULT_MIN_PART_SIZE = 16 * MiB
 MAX_PARTS = 10000
 CHUNK_SIZE = 1 * MiB
 

@@ -47,6 +47,7 @@ from ..errors import (
     ChangedDuringTransferError,
     LocalPathError,
     NotFoundError,
+    PartCorruptedError,
     RfsyncError,
     StorageError,
     TransferCancelled,
@@ -490,8 +491,11 @@ class _Run(MultipartJobs):
             return
         if kind == "part" and isinstance(err, StaleJob):
             return
-        if isinstance(err, ChangedDuringTransferError) and kind in ("part", "complete", "init"):
-            # a multipart file changed: drop that upload; start again once, then fail
+        if (isinstance(err, ChangedDuringTransferError) and kind in ("part", "complete", "init")) or (
+            isinstance(err, PartCorruptedError) and kind == "part"
+        ):
+            # a multipart file changed, or the server stored a corrupted part (some servers can't replace
+            # one): drop that upload; start again once, then fail
             f.gen += 1
             self._drop_multipart(f)
             if f.change_retries < 1:
