@@ -99,6 +99,8 @@ class Bench:
                               capture_output=True, text=True)
         kids = resource.getrusage(resource.RUSAGE_CHILDREN)
         client_cpu = (kids.ru_utime + kids.ru_stime) - (kids_before.ru_utime + kids_before.ru_stime)
+        if os.environ.get("BENCH_CPU_SPLIT"):
+            print(f"    user {kids.ru_utime - kids_before.ru_utime:.2f} sys {kids.ru_stime - kids_before.ru_stime:.2f}")
         server_cpu = self.server_cpu() - server_before
         if proc.returncode != 0:
             raise RuntimeError(f"{contender} {op} on {workload} failed: {proc.stderr.strip()[-800:]}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import List, Union
+from typing import Dict, List, Union
 
 from .errors import LocalPathError, UnsafePathError
 
@@ -131,35 +131,61 @@ def safe_join(root: Union[str, Path], key: str) -> str:
     path — following symlinks already present under ``root`` — lands outside ``root``'s real path.
     Returns ``abspath(root)`` joined with the key's segments (not resolved through symlinks).
     The symlink check is made now; a symlink planted later is outside this function's reach.
+    For many keys under one root, :class:`SafeJoiner` gives the same answers faster.
     """
-    root_str = os.fspath(root)
-    if not root_str:
-        raise UnsafePathError(f"empty download root for key {key!r}")
+    return SafeJoiner(root).join(key)
 
-    def refuse(why: str) -> UnsafePathError:
-        return UnsafePathError(f"unsafe server key {key!r} ({why}) for root {root_str!r}")
 
-    if not isinstance(key, str) or not key:
-        raise refuse("empty")
-    if "\x00" in key:
-        raise refuse("contains NUL")
-    if "\\" in key:
-        raise refuse("contains a backslash")
-    if key.startswith("/"):
-        raise refuse("absolute")
-    if _DRIVE.match(key):
-        raise refuse("drive letter")
-    if os.name == "nt" and ":" in key:
-        raise refuse("colon")
-    segments = key.split("/")
-    for seg in segments:
-        if not seg:
-            raise refuse("empty segment")
-        if seg.strip(". ") == "":
-            raise refuse(f"{seg!r} segment")
-    root_abs = os.path.abspath(root_str)
-    joined = os.path.join(root_abs, *segments)
-    root_real = os.path.realpath(root_abs)
-    if not _within(root_real, os.path.realpath(joined)):
-        raise refuse("resolves outside the root")
-    return joined
+class SafeJoiner:
+    """:func:`safe_join` for many keys under one root, remembering each folder's real path.
+
+    Why: resolving every key from the root costs a system call per path segment; the files of a
+    download share a few folders. A key's real path is its folder's (remembered) real path plus
+    its name, resolved again only when that name is itself a symlink: one ``lstat`` per key.
+    Folders are resolved when first seen, so a symlink planted in one later is not noticed (as
+    with :func:`safe_join`, whose checks are made when it is called).
+    """
+
+    def __init__(self, root: Union[str, Path]) -> None:
+        self.root = os.fspath(root)
+        self.root_abs = os.path.abspath(self.root) if self.root else ""
+        self.root_real = os.path.realpath(self.root_abs) if self.root else ""
+        self._folders: Dict[str, str] = {}
+
+    def join(self, key: str) -> str:
+        root_str = self.root
+        if not root_str:
+            raise UnsafePathError(f"empty download root for key {key!r}")
+
+        def refuse(why: str) -> UnsafePathError:
+            return UnsafePathError(f"unsafe server key {key!r} ({why}) for root {root_str!r}")
+
+        if not isinstance(key, str) or not key:
+            raise refuse("empty")
+        if "\x00" in key:
+            raise refuse("contains NUL")
+        if "\\" in key:
+            raise refuse("contains a backslash")
+        if key.startswith("/"):
+            raise refuse("absolute")
+        if _DRIVE.match(key):
+            raise refuse("drive letter")
+        if os.name == "nt" and ":" in key:
+            raise refuse("colon")
+        segments = key.split("/")
+        for seg in segments:
+            if not seg:
+                raise refuse("empty segment")
+            if seg.strip(". ") == "":
+                raise refuse(f"{seg!r} segment")
+        joined = os.path.join(self.root_abs, *segments)
+        folder = os.path.dirname(joined)
+        folder_real = self._folders.get(folder)
+        if folder_real is None:
+            folder_real = self._folders[folder] = os.path.realpath(folder)
+        real = os.path.join(folder_real, segments[-1])
+        if os.path.islink(real):
+            real = os.path.realpath(real)
+        if not _within(self.root_real, real):
+            raise refuse("resolves outside the root")
+        return joined

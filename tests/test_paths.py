@@ -136,3 +136,23 @@ def test_safe_join_allows_symlink_inside_root_and_symlinked_root(tmp_path: Path)
 def test_safe_join_refuses_empty_root() -> None:
     with pytest.raises(UnsafePathError):
         safe_join("", "a.exr")
+
+
+def test_safe_joiner_agrees_with_safe_join_and_catches_a_file_symlink_in_a_known_folder(tmp_path: Path) -> None:
+    from rfsync_core.paths import SafeJoiner
+
+    root = tmp_path / "root"
+    (root / "shots" / "sh010").mkdir(parents=True)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    joiner = SafeJoiner(root)
+    for key in ["shots/sh010/a.exr", "shots/sh010/b.exr", "new/deep/c.exr", "x.txt"]:
+        assert joiner.join(key) == safe_join(root, key)
+    # a file symlink out of the root, in a folder the joiner has already resolved
+    (root / "shots" / "sh010" / "evil.exr").symlink_to(outside / "secret.exr")
+    for join in (joiner.join, lambda k: safe_join(root, k)):
+        with pytest.raises(UnsafePathError):
+            join("shots/sh010/evil.exr")
+    for bad in ["../x", "a//b", "/abs", "a\\b", ""]:
+        with pytest.raises(UnsafePathError):
+            joiner.join(bad)

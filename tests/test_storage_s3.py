@@ -321,3 +321,21 @@ def test_open_storage_refuses_bad_platforms(tmp_path: Path) -> None:
     assert isinstance(folder, FolderStorage) and folder.root == str(tmp_path / "f")
     with pytest.raises(ConfigError, match="root"):
         open_storage(platform(engine="folder"), None)  # type: ignore[arg-type]
+
+
+def test_bounded_ranges_read_exactly_their_bytes_on_one_connection(s3: S3Storage, tmp_path: Path) -> None:
+    data = os.urandom(3 * 1024 * 1024 + 17)
+    s3.put_bytes("r.bin", data)
+    opened = s3._http.registry.opened
+    pieces = []
+    for offset, length in [(0, 1000), (1000, len(data) - 1017), (len(data) - 17, 17), (len(data) - 5, 100)]:
+        out = io.BytesIO()
+        info = s3.get_to_file("r.bin", out, offset=offset, length=length)
+        assert info.size == len(data)
+        assert out.getvalue() == data[offset:offset + length]  # the last one is cut at the object's end
+        pieces.append(out.getvalue())
+    assert b"".join(pieces[:3]) == data
+    # every answer was read to its end, so the one keep-alive connection served all four
+    assert s3._http.registry.opened - opened <= 1
+    with pytest.raises(ValueError):
+        s3.get_to_file("r.bin", io.BytesIO(), length=0)

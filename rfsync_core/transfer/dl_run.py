@@ -18,7 +18,7 @@ from ..errors import (
     UnsafePathError,
 )
 from ..farm import TaskStatus, read_task_status
-from ..paths import safe_join
+from ..paths import SafeJoiner
 from ..storage.base import ObjectInfo, Storage
 from .dl_gate import ConcurrencyGate
 from .dl_part import PART_SUFFIX, file_md5, fill_tail, is_md5, verify_part
@@ -62,6 +62,11 @@ class Run:
         self.task_messages: Dict[str, str] = {}
         self.seen_keys: Set[str] = set()
         self.made_dirs: Set[str] = set()
+        self.joiner = SafeJoiner(local_root)
+        self.pending_records: List[Tuple[str, str, int, str, int]] = []
+        """Downloads confirmed but not yet written to the records (written in batches by the calling
+        thread: one transaction per batch instead of one per file from every worker). A killed process
+        loses only these rows; the next run finds those files complete and checks them by MD5."""
         self.gate = ConcurrencyGate(dl.threads, start=min(dl.threads, 4))
         self.stopped = threading.Event()
         self.cancel.on_cancel(self.stopped.set)
@@ -69,7 +74,10 @@ class Run:
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
         if self.records is not None:
-            self.records.close()
+            try:
+                self.flush_records()
+            finally:
+                self.records.close()
         try:
             self.storage.close()
         except Exception:
@@ -148,7 +156,7 @@ class Run:
             targets: List[Optional[str]] = []
             for item in batch:
                 try:
-                    targets.append(safe_join(self.local_root, item.rel))
+                    targets.append(self.joiner.join(item.rel))
                 except RfsyncError as err:
                     targets.append(None)
                     self.fail(item.key, str(err))
@@ -167,11 +175,13 @@ class Run:
             finished(len(todo) - submitted)
         while not all_done.wait(0.2):
             self.gate.adjust()
+            self.flush_records()
             if self.cancel.cancelled:
                 for fut in futures:
                     fut.cancel()
                 cf.wait(futures, timeout=5)
                 break
+        self.flush_records()
 
     def _one(self, item: Item, target: str, rec: Optional[DownloadRecord]) -> None:
         if self.cancel.cancelled:
@@ -247,8 +257,20 @@ class Run:
         if self.records is not None:
             if st is None or os.name == "nt":  # Windows may settle the write time only at close
                 st = os.stat(target)
-            self.records.put_download(self.dl.client.platform, key, target, info.size, version_tag(info),
-                                      st.st_mtime_ns)
+            with self.lock:
+                self.pending_records.append((key, target, info.size, version_tag(info), st.st_mtime_ns))
+
+    def flush_records(self) -> None:
+        """Write the confirmed downloads to the records in one transaction."""
+        if self.records is None:
+            return
+        with self.lock:
+            rows, self.pending_records = self.pending_records, []
+        if rows:
+            try:
+                self.records.put_downloads(self.dl.client.platform, rows)
+            except RfsyncError as err:  # the files are in place; a rerun checks them again by MD5
+                self.fail("records database", str(err))
 
     def _wants_ranges(self, info: ObjectInfo) -> bool:
         return self.dl.range_streams >= 2 and info.size >= self.dl.ranged_threshold and ranges_supported()

@@ -388,5 +388,13 @@ class Records:
             (platform_id(platform), key, local, size, etag, local_mtime_ns, time.time()),
         )
 
+    def put_downloads(self, platform: PlatformRef, rows: Iterable[Tuple[str, str, int, str, int]]) -> None:
+        """Record many downloads, ``(key, local, size, etag, local_mtime_ns)`` each, in one transaction."""
+        pid = platform_id(platform)
+        now = time.time()
+        sql = ("INSERT OR REPLACE INTO downloads(platform, key, local, size, etag, local_mtime_ns, updated) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?)")
+        self._many((sql, (pid, key, local, size, etag, mtime_ns, now)) for key, local, size, etag, mtime_ns in rows)
+
     def forget_download(self, platform: PlatformRef, key: str) -> None:
         self._write("DELETE FROM downloads WHERE platform=? AND key=?", (platform_id(platform), key))
