@@ -87,6 +87,10 @@ _EXPORTS: Dict[str, str] = {
     "download_job": "hosts",
     "ConsoleProgress": "hosts",
     "frame_list": "hosts",
+    # terminals: the CLI and the hosts' batch modes
+    "run_cancellable": "console",
+    "ProgressBars": "console",
+    "EXIT_CANCELLED": "console",
     "default_download_root": "config",
 }
 

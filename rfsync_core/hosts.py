@@ -620,11 +620,12 @@ class ConsoleProgress:
 
 
 def human_bytes(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if abs(n) < 1024 or unit == "TB":
+    """``1536`` → ``"1.5 KiB"`` (binary units, as the byte counts are)."""
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(n) < 1024 or unit == "TiB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024
-    return f"{n:.1f} TB"  # pragma: no cover
+    return f"{n:.1f} TiB"  # pragma: no cover
 
 
 def human_duration(seconds: Optional[float]) -> str:

@@ -16,8 +16,9 @@ import os
 from pathlib import Path
 from typing import Any, List
 
+from ..console import EXIT_CANCELLED, ProgressBars, run_cancellable
 from ..errors import RfsyncError
-from .cmd_download import ProgressBars, print_summary, run_interruptible
+from .cmd_download import print_summary
 
 TEXTURES = {"tex/wood_diffuse.png": 48_000, "tex/wood_rough.png": 32_000, "tex/sky.hdr": 96_000}
 
@@ -118,18 +119,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
         emulator = FarmEmulator(writer_for(client.platform), task_id, frame_time=args.frame_time,
                                 finish_time=min(args.frame_time, 0.5), output_size=256 * 1024).start()
-        bars = ProgressBars(enabled=not args.quiet)
+        bars = ProgressBars(enabled=not args.quiet, label="download")
         dl = Downloader(client, progress=bars.progress, on_status=bars.status)
         root = Downloader.local_root(args.local_path)
         try:
-            result = run_interruptible(lambda: dl.auto_download([task_id], root, sleep_time=0.25), dl.cancel)
-        except KeyboardInterrupt:
-            emulator.stop()
-            raise
+            result, error, interrupted = run_cancellable(
+                lambda: dl.auto_download([task_id], root, sleep_time=0.25), dl.cancel, name="rfsync-download")
         finally:
             bars.close()
-        emulator.stop()
-        emulator.join(10)
+            emulator.stop()
+            emulator.join(10)
+        if error is not None:
+            raise error
+        if interrupted or result is None:
+            return EXIT_CANCELLED
     folder = Path(root) / result.tasks[task_id].folder_name if task_id in result.tasks else Path(root)
     _say(f"[4/4] frames downloaded as they finished -> {folder}")
     print_summary(result, root)

@@ -10,70 +10,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
-from typing import TYPE_CHECKING, Any, Callable, Dict, List
+from typing import TYPE_CHECKING, Any, Callable
 
+from ..console import EXIT_CANCELLED, ProgressBars, run_cancellable
 from ..errors import RfsyncError
-from ..transfer.progress import Progress
 
 if TYPE_CHECKING:  # pragma: no cover - imported where used: every rfsync command builds this parser
-    from ..farm import TaskStatus
     from ..transfer.download import Downloader, DownloadResult
 
 ON_EXISTS_CHOICES = ("replace", "skip", "keep-both")
 """``transfer.download.ON_EXISTS``, spelled out so building the parser does not import the downloader
 (checked against it when the command runs)."""
-
-
-class ProgressBars:
-    """tqdm bars: one for bytes (with files done/total and rate), one per task for frames done/total."""
-
-    def __init__(self, enabled: bool = True, label: str = "download") -> None:
-        from tqdm import tqdm
-
-        self._tqdm = tqdm
-        self.enabled = enabled and sys.stderr.isatty()  # no bars in logs and pipes: the summary says it all
-        self.label = label
-        self._lock = threading.Lock()
-        self._bytes: Any = None
-        self._tasks: Dict[str, Any] = {}
-
-    def _bytes_bar(self) -> Any:
-        if self._bytes is None:
-            self._bytes = self._tqdm(total=0, unit="B", unit_scale=True, unit_divisor=1024, desc=self.label,
-                                     position=0, leave=True, disable=not self.enabled, file=sys.stderr)
-        return self._bytes
-
-    def progress(self, snap: Progress) -> None:
-        with self._lock:
-            bar = self._bytes_bar()
-            bar.total = max(snap.bytes_total, snap.bytes_done)
-            bar.n = snap.bytes_done
-            bar.set_postfix_str(f"{snap.files_done}/{snap.files_total} files"
-                                + (f", {snap.files_failed} failed" if snap.files_failed else ""), refresh=False)
-            bar.refresh()
-
-    def status(self, st: TaskStatus) -> None:
-        with self._lock:
-            self._bytes_bar()
-            bar = self._tasks.get(st.task_id)
-            if bar is None:
-                bar = self._tqdm(total=len(st.frames), unit="frame", desc=f"task {st.task_id}",
-                                 position=len(self._tasks) + 1, leave=True, disable=not self.enabled,
-                                 file=sys.stderr)
-                self._tasks[st.task_id] = bar
-            bar.total = len(st.frames)
-            bar.n = st.frames_done
-            state = "waiting for the farm" if st.submitted_only else st.state
-            bar.set_postfix_str(state + (f", {st.frames_failed} failed" if st.frames_failed else ""),
-                                refresh=False)
-            bar.refresh()
-
-    def close(self) -> None:
-        with self._lock:
-            for bar in [self._bytes, *self._tasks.values()]:
-                if bar is not None:
-                    bar.close()
 
 
 def print_summary(result: DownloadResult, local_root: str, out: Any = None) -> None:
@@ -85,31 +32,6 @@ def print_summary(result: DownloadResult, local_root: str, out: Any = None) -> N
         print(f"  FAILED {what}: {why}", file=out)
     if len(result.failed) > 50:
         print(f"  ... and {len(result.failed) - 50} more failures", file=out)
-
-
-def run_interruptible(work: Callable[[], DownloadResult], cancel: Callable[[], None]) -> DownloadResult:
-    """Run ``work`` in a thread; Ctrl-C cancels it, waits for it to stop, then re-raises KeyboardInterrupt."""
-    box: List[Any] = []
-
-    def target() -> None:
-        try:
-            box.append(work())
-        except BaseException as err:  # handed to the main thread
-            box.append(err)
-
-    thread = threading.Thread(target=target, name="rfsync-download", daemon=True)
-    thread.start()
-    try:
-        while thread.is_alive():
-            thread.join(0.2)
-    except KeyboardInterrupt:
-        cancel()
-        thread.join(10)
-        raise
-    value = box[0]
-    if isinstance(value, BaseException):
-        raise value
-    return value  # type: ignore[return-value]
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -151,16 +73,21 @@ def _run(args: argparse.Namespace, work: Callable[[Downloader, str], DownloadRes
 
     if args.on_exists not in ON_EXISTS:
         raise RfsyncError(f"--on-exists {args.on_exists!r} is not one of {', '.join(ON_EXISTS)}")
-    bars = ProgressBars(enabled=not args.quiet)
+    bars = ProgressBars(enabled=not args.quiet, label="download")
     with Client(args.platform) as client:
         dl = Downloader(client, threads=args.threads, max_speed=args.max_speed, progress=bars.progress,
                         on_status=bars.status, on_exists=args.on_exists)
         root = Downloader.local_root(args.local_path)
         try:
-            result = run_interruptible(lambda: work(dl, root), dl.cancel)
+            result, error, interrupted = run_cancellable(lambda: work(dl, root), dl.cancel, name="rfsync-download")
         finally:
             bars.close()
-    print_summary(result, root)
+    if error is not None:
+        raise error
+    if result is not None:
+        print_summary(result, root)
+    if interrupted or result is None or result.cancelled:
+        return EXIT_CANCELLED
     return 0 if result.ok else 1
 
 

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
 import time
-from typing import Any, Callable, List, Optional, TextIO, Tuple
+from typing import Any, List, Optional, TextIO, Tuple
 
+from ..console import EXIT_CANCELLED, ProgressBars, run_cancellable
 from ..errors import RfsyncError
-from ..transfer.progress import CancelToken, Progress
-
-EXIT_CANCELLED = 130
+from ..hosts import human_bytes
+from ..transfer.progress import CancelToken
 
 
 def register(subparsers: Any) -> None:
@@ -51,76 +50,6 @@ def register(subparsers: Any) -> None:
     cfg.set_defaults(func=run_upload_config)
 
 
-class _Bar:
-    """A tqdm bar fed from progress snapshots (which arrive on worker threads)."""
-
-    def __init__(self, enabled: bool, stream: TextIO) -> None:
-        self._bar: Any = None
-        self._lock = threading.Lock()
-        if enabled:
-            from tqdm import tqdm
-
-            self._bar = tqdm(total=0, unit="B", unit_scale=True, unit_divisor=1024, file=stream,
-                             dynamic_ncols=True, leave=True, desc="upload")
-
-    def __call__(self, snap: Progress) -> None:
-        bar = self._bar
-        if bar is None:
-            return
-        with self._lock:
-            if bar.total != snap.bytes_total:
-                bar.total = snap.bytes_total
-            delta = snap.bytes_done - bar.n
-            failed = f", {snap.files_failed} failed" if snap.files_failed else ""
-            bar.set_postfix_str(f"{snap.files_done}/{snap.files_total} files{failed}", refresh=False)
-            if delta:
-                bar.update(delta)
-            else:
-                bar.refresh()
-
-    def close(self) -> None:
-        if self._bar is not None:
-            with self._lock:
-                self._bar.close()
-
-
-def _run_cancellable(work: Callable[[], Any], token: CancelToken) -> Tuple[Any, Optional[BaseException], bool]:
-    """Run ``work`` in a thread; Ctrl-C cancels ``token`` and waits for it. Returns (value, error, interrupted)."""
-    box: List[Any] = []
-    err: List[BaseException] = []
-
-    finished = threading.Event()
-
-    def target() -> None:
-        try:
-            box.append(work())
-        except BaseException as exc:  # handed to the main thread, never lost
-            err.append(exc)
-        finally:
-            finished.set()
-
-    # An Event, not Thread.join: a Ctrl-C inside join() can leave the thread looking finished.
-    thread = threading.Thread(target=target, name="rfsync-cli-upload", daemon=True)
-    thread.start()
-    interrupted = False
-    while not finished.is_set():
-        try:
-            finished.wait(0.2)
-        except KeyboardInterrupt:
-            interrupted = True
-            print("\nrfsync: cancelling (waiting for transfers to stop)…", file=sys.stderr)
-            token.cancel()
-    return (box[0] if box else None), (err[0] if err else None), interrupted
-
-
-def _fmt_bytes(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if abs(n) < 1024 or unit == "GiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} GiB"  # pragma: no cover
-
-
 def print_summary(result: Any, out: Optional[TextIO] = None) -> None:
     """One summary line, then each failure on its own line."""
     out = out if out is not None else sys.stdout
@@ -128,7 +57,7 @@ def print_summary(result: Any, out: Optional[TextIO] = None) -> None:
     rate = result.bytes_sent / secs / (1024 * 1024)
     state = " (cancelled)" if result.cancelled else ""
     print(f"uploaded {len(result.uploaded)}, skipped {len(result.skipped)} unchanged, failed {len(result.failed)}"
-          f"{state}; {_fmt_bytes(result.bytes_sent)} in {result.duration:.1f}s ({rate:.1f} MiB/s)", file=out)
+          f"{state}; {human_bytes(result.bytes_sent)} in {result.duration:.1f}s ({rate:.1f} MiB/s)", file=out)
     for _local, reason in result.failed:
         print(f"  FAILED {reason}", file=out)
 
@@ -156,12 +85,13 @@ def run_upload(args: argparse.Namespace) -> int:
                 bad.append((local, f"{path}: {local}: {err}"))
     client = _client(args.platform)
     token = CancelToken()
-    bar = _Bar(enabled=not args.quiet and sys.stderr.isatty(), stream=sys.stderr)
+    bar = ProgressBars(enabled=not args.quiet, label="upload")
     uploader = Uploader(client, threads=args.threads, max_speed=args.max_speed or None, use_records=not args.no_db,
-                        recheck=args.recheck, progress=bar, cancel=token)
+                        recheck=args.recheck, progress=bar.progress, cancel=token)
     start = time.monotonic()
     try:
-        result, error, interrupted = _run_cancellable(lambda: uploader.upload_files(items), token)
+        result, error, interrupted = run_cancellable(lambda: uploader.upload_files(items), token.cancel,
+                                                     name="rfsync-cli-upload")
     finally:
         bar.close()
         client.close()
@@ -182,11 +112,12 @@ def run_upload_config(args: argparse.Namespace) -> int:
 
     client = _client(args.platform)
     token = CancelToken()
-    bar = _Bar(enabled=not args.quiet and sys.stderr.isatty(), stream=sys.stderr)
-    api = RfsyncUpload(client, progress=bar, cancel=token)
+    bar = ProgressBars(enabled=not args.quiet, label="upload")
+    api = RfsyncUpload(client, progress=bar.progress, cancel=token)
     try:
-        _ok, error, interrupted = _run_cancellable(
-            lambda: api.upload_config(args.task_id, args.files, max_speed=args.max_speed or 0), token)
+        _ok, error, interrupted = run_cancellable(
+            lambda: api.upload_config(args.task_id, args.files, max_speed=args.max_speed or 0), token.cancel,
+            name="rfsync-cli-upload")
     finally:
         bar.close()
         client.close()

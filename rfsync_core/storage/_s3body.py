@@ -1,7 +1,8 @@
 """Request bodies of the S3 engine: file slices read once into memory, or streamed.
 
-Every PUT and part carries ``Content-MD5``, which must be known before the
-body is sent. A slice that fits the engine's :class:`BufferBudget` is read
+Every PUT (and every part until the server has shown it answers parts with
+their MD5, see :mod:`.s3`) carries ``Content-MD5``, which must be known before
+the body is sent. A slice that fits the engine's :class:`BufferBudget` is read
 once into memory, hashed (``hashlib`` releases the GIL on large buffers, so
 parts hash in parallel) and sent from that buffer: one read of the file,
 and the bytes hashed are exactly the bytes sent. A slice too big for the

@@ -42,7 +42,7 @@ class _Auth(AWS4Auth):
     """``AWS4Auth`` that can sign a request's payload as ``UNSIGNED-PAYLOAD``.
 
     ``AWS4Auth`` hashes the whole body (and reads a file-like one into memory).
-    File bodies carry ``Content-MD5`` instead, so for a request marked
+    File bodies are checked by MD5 instead (Content-MD5 or the ETag), so for a request marked
     ``_rfsync_unsigned`` the body is hidden while the library signs, and the
     payload header is set to ``UNSIGNED-PAYLOAD`` before it builds the canonical
     headers; everything else (canonical request, string to sign, key) is the

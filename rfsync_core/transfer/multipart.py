@@ -5,9 +5,10 @@ scheduler thread, the only one that writes the records. A file's upload is
 recorded before its first part is sent and each confirmed part as it arrives,
 so a killed process resumes with only the missing parts (parts the server
 already holds are compared by MD5 and kept). A part is read once: the storage
-hashes it as it reads it for ``Content-MD5`` (an extra pass only on resume, to
-compare with what the server holds). The multipart ETag is checked against the
-parts' MD5s at the end.
+hashes it as it reads it (an extra pass only on resume, to compare with what
+the server holds) and checks the server's answer against that MD5. A part the
+server stored corrupted (:class:`PartCorruptedError`) restarts the upload once.
+The multipart ETag is checked against the parts' MD5s at the end.
 """
 
 from __future__ import annotations

@@ -12,8 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import threading
-from typing import Any, Dict, List, Optional
+from typing import Any, List, Optional
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_MISSING, EXIT_CANCELLED = 0, 1, 2, 3, 130
 
@@ -36,29 +35,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _run_job(job: Any, progress: Any) -> Any:
     """Run a job in a thread so Ctrl-C in the main thread cancels it cleanly."""
-    from rfsync_core import CancelToken
+    from rfsync_core import CancelToken, run_cancellable
 
     cancel = CancelToken()
-    box: Dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["result"] = job(progress, cancel)
-        except BaseException as err:
-            box["error"] = err
-
-    worker = threading.Thread(target=target, name="rfsync-batch", daemon=True)
-    worker.start()
-    try:
-        while worker.is_alive():
-            worker.join(0.2)
-    except KeyboardInterrupt:
-        print("rfsync: cancelling…", file=sys.stderr)
-        cancel.cancel()
-        worker.join()
-    if "error" in box:
-        raise box["error"]
-    return box.get("result")
+    result, error, _interrupted = run_cancellable(lambda: job(progress, cancel), cancel.cancel, name="rfsync-batch")
+    if error is not None:
+        raise error
+    return result
 
 
 def run(args: argparse.Namespace) -> int:
