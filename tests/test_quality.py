@@ -12,8 +12,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 ENGINE = ROOT / "rfsync_core"
-# Modules of rfsync_core that are not the engine: the UI, the CLI, and the demo farm.
-NOT_ENGINE = {"ui", "cli", "farm_emulator.py", "__main__.py"}
+# Modules of rfsync_core that are not the engine: the UI, the CLI and its terminal helpers, and the demo farm.
+NOT_ENGINE = {"ui", "cli", "console.py", "farm_emulator.py", "__main__.py"}
 FORBIDDEN_IN_ENGINE = ("Qt", "PySide2", "PySide6", "PyQt5", "PyQt6", "shiboken2", "shiboken6", "maya", "hou",
                        "hdefereval", "Katana", "NodegraphAPI", "UI4", "tqdm", "boto3")
 

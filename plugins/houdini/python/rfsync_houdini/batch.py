@@ -1,0 +1,178 @@
+"""Batch mode: ``hython -m rfsync_houdini HIP [--rop PATH] [--submit] [--platform P] …``.
+
+Also runs as a script (``hython <plugin>/python/rfsync_houdini/batch.py HIP …``)
+because ``hython -m`` is unconfirmed. Loads the hip file (``hou.LoadWarning`` is
+reported, not fatal), collects its files, writes the config files into the hip's
+rfsync work folder, uploads with console progress and exits through
+``hou.exit``. Exit codes: 0 done; 1 a transfer or setup error; 2 bad arguments;
+3 missing files (nothing uploaded; ``--allow-missing`` uploads the rest); 130
+cancelled (Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any, List, Optional
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_MISSING, EXIT_CANCELLED = 0, 1, 2, 3, 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hython -m rfsync_houdini",
+        description="Upload a hip file and every file it needs to the render farm (and submit it).")
+    parser.add_argument("hip", help="the hip file (.hip/.hiplc/.hipnc)")
+    parser.add_argument("--rop", help="the ROP to submit (an rfsync_submit ROP or a render ROP such as "
+                                      "/out/karma1); its frame range limits frame patterns. Default for "
+                                      "--submit: the only rfsync_submit ROP in /out")
+    parser.add_argument("--submit", action="store_true", help="also submit a render task (task.json last)")
+    parser.add_argument("--task-id", help="task id to submit under (default: a new one)")
+    parser.add_argument("--platform", help="rfsync platform name (default: the ROP's platform parameter, the "
+                                           "saved setting, else $RFSYNC_PLATFORM or 'local')")
+    parser.add_argument("--max-speed", type=float, metavar="KBPS", help="bandwidth cap in KB/s")
+    parser.add_argument("--threads", type=int, help="parallel transfers (default: the saved setting, 8)")
+    parser.add_argument("--allow-missing", action="store_true",
+                        help="upload what was found even if some files are missing")
+    return parser
+
+
+def load_hip(path: str) -> bool:
+    """Open ``path``; warnings are printed (Houdini raises LoadWarning after loading). False on failure."""
+    import hou
+
+    try:
+        hou.hipFile.load(path, suppress_save_prompt=True)
+    except hou.LoadWarning as warning:
+        print(f"rfsync: warning: {path} loaded with warnings: {warning}", file=sys.stderr)
+    except hou.OperationFailed as err:
+        print(f"rfsync: error: cannot open {path}: {err}", file=sys.stderr)
+        return False
+    return True
+
+
+def find_rop(path: Optional[str]) -> Any:
+    """The ROP given by ``--rop``, else the only rfsync_submit ROP; raises ValueError with the reason."""
+    import hou
+
+    from . import ROP_TYPE
+    from .actions import submit_rops
+
+    if path:
+        node = hou.node(path)
+        if node is None:
+            raise ValueError(f"--rop {path}: no such node")
+        return node
+    rops = submit_rops()
+    if len(rops) != 1:
+        names = ", ".join(n.path() for n in rops) or "none"
+        raise ValueError(f"pass --rop: {ROP_TYPE} ROPs in /out: {names}")
+    return rops[0]
+
+
+def run(args: argparse.Namespace) -> int:
+    from rfsync_core import (
+        CancelToken,
+        ConsoleProgress,
+        RfsyncError,
+        new_task_id,
+        run_cancellable,
+        submit_job,
+        task_folder,
+        upload_manifest_job,
+        work_folder,
+        write_task_configs,
+        write_upload_manifest,
+    )
+
+    from .actions import settings_for
+    from .host import HoudiniHost, frame_numbers, rop_frame_range
+
+    hip = os.path.abspath(args.hip)
+    if not os.path.isfile(hip):
+        print(f"rfsync: error: hip file {hip} does not exist", file=sys.stderr)
+        return EXIT_FAILED
+    if not load_hip(hip):
+        return EXIT_FAILED
+    host = HoudiniHost()
+    try:
+        rop = find_rop(args.rop) if (args.rop or args.submit) else None
+    except ValueError as err:
+        print(f"rfsync: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    frames = frame_numbers(*rop_frame_range(rop)) if rop is not None else None
+    exclude = (rop.path(),) if rop is not None else ()
+    try:
+        task_id = args.task_id or new_task_id()
+        info = host.task_info(task_id, hip, rop) if args.submit else None
+        collected = host.collect_assets(frames, exclude)
+        for warning in collected.warnings:
+            print(f"rfsync: warning: {warning}", file=sys.stderr)
+        print(f"rfsync: {len(collected.found)} file(s) found, {len(collected.missing)} missing")
+        if collected.missing:
+            for path in collected.missing:
+                print(f"rfsync: missing: {path}", file=sys.stderr)
+            if not args.allow_missing:
+                print("rfsync: error: missing files; fix them or pass --allow-missing", file=sys.stderr)
+                return EXIT_MISSING
+        settings = settings_for(rop)
+        if args.platform:
+            settings.platform = args.platform
+        if args.max_speed is not None:
+            settings.max_speed = args.max_speed
+        if args.threads:
+            settings.threads = args.threads
+        if info is not None:
+            configs = write_task_configs(task_folder(hip, task_id), info, collected)
+            print(f"rfsync: task {task_id}: configs in {os.path.dirname(configs['task.json'])}")
+            job = submit_job(task_id, configs, settings)
+        else:
+            manifest = write_upload_manifest(os.path.join(work_folder(hip), "upload.json"), hip, collected.found)
+            print(f"rfsync: upload list {manifest}")
+            job = upload_manifest_job(manifest, settings)
+        cancel = CancelToken()
+        progress = ConsoleProgress()
+        result, error, interrupted = run_cancellable(lambda: job(progress, cancel), cancel.cancel,
+                                                     name="rfsync-hython")
+        if error is not None:
+            raise error
+    except RfsyncError as err:
+        print(f"rfsync: error: {err}", file=sys.stderr)
+        return EXIT_FAILED
+    if result is None or result.cancelled or interrupted:
+        print("rfsync: cancelled", file=sys.stderr)
+        return EXIT_CANCELLED
+    if result.failed:
+        print(f"rfsync: error: {len(result.failed)} file(s) failed", file=sys.stderr)
+        return EXIT_FAILED
+    done = f"task {task_id} submitted" if info is not None else "all files arrived"
+    print(f"rfsync: done: {done} ({len(result.uploaded)} uploaded, {len(result.skipped)} unchanged)")
+    return EXIT_OK
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Parse, run, return the exit code (tests call this; :func:`main_exit` leaves through ``hou.exit``)."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:  # argparse's --help (0) or a usage error (2)
+        return int(stop.code or 0)
+    return run(args)
+
+
+def main_exit(argv: Optional[List[str]] = None) -> None:
+    """Exit hython with the code: ``hou.exit`` (preferred to sys.exit by Houdini's docs), no save prompt."""
+    code = main(argv)
+    import hou
+
+    hou.exit(code, suppress_save_prompt=True)
+
+
+if __name__ == "__main__":
+    if __package__ in (None, ""):  # run as a script: make the package importable from beside this file
+        sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        from rfsync_houdini.batch import main_exit as _main_exit
+
+        _main_exit()
+    else:
+        main_exit()

@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from . import MainWindow, Tabs
+
+__all__ = ["MainWindow", "Tabs"]
