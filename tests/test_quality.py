@@ -94,7 +94,7 @@ def test_runtime_code_compiles_on_python39() -> None:
     py39 = _python39()
     if py39 is None:
         pytest.skip("no Python 3.9 interpreter on this machine")
-    dirs = [str(ROOT / "rfsync_core"), str(ROOT / "plugins"), str(ROOT / "install.py")]
+    dirs = [str(ROOT / "rfsync_core"), str(ROOT / "plugins"), str(ROOT / "install.py"), str(ROOT / "installer")]
     dirs = [d for d in dirs if Path(d).exists()]
     code = (
         "import sys, pathlib, ast\n"

@@ -1,0 +1,118 @@
+"""What every host's installer shares: plans of named steps (printed by ``--dry-run``), atomic writes,
+pip runs for a host's Python, and the :class:`HostInstaller` base."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, List
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+VERSION = "0.1.0"
+
+
+MARKER = "rfsync-install.json"
+
+
+UI_REQUIREMENTS = ["Qt.py>=1.4"]
+
+
+class InstallError(Exception):
+    """A one-line reason the install cannot go on."""
+
+
+@dataclass
+class Step:
+    """One thing the installer does; ``describe`` is what --dry-run prints."""
+
+    describe: str
+    run: Callable[[], None]
+
+
+@dataclass
+class Plan:
+    steps: List[Step] = field(default_factory=list)
+
+    def add(self, describe: str, run: Callable[[], None]) -> None:
+        self.steps.append(Step(describe, run))
+
+    def execute(self, dry_run: bool, out: Callable[[str], None] = print) -> None:
+        for step in self.steps:
+            out(("would: " if dry_run else "") + step.describe)
+            if not dry_run:
+                step.run()
+
+
+def project_requirements() -> List[str]:
+    """Runtime dependencies from pyproject.toml's ``[project] dependencies`` (+ Qt.py for the UI)."""
+    text = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    m = re.search(r"^dependencies\s*=\s*\[(.*?)\]", text, re.S | re.M)
+    if not m:
+        raise InstallError(f"{REPO / 'pyproject.toml'}: no [project] dependencies list found")
+    return re.findall(r'"([^"]+)"', m.group(1)) + UI_REQUIREMENTS
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8", newline="\n")
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _ignore(_dir: str, names: List[str]) -> List[str]:
+    return [n for n in names if n in ("__pycache__", ".mypy_cache", ".ruff_cache") or n.endswith(".pyc")]
+
+
+class HostInstaller:
+    """Base for one host: builds a :class:`Plan` for install or uninstall."""
+
+    name = ""
+
+    def plan_install(self) -> Plan:
+        raise NotImplementedError
+
+    def plan_uninstall(self) -> Plan:
+        raise NotImplementedError
+
+
+def run_command(cmd: List[str]) -> str:
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise InstallError(f"cannot run {cmd[0]}: {err}") from None
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
+        raise InstallError(f"{' '.join(cmd[:4])} … failed (exit {proc.returncode}): " + " | ".join(tail))
+    return proc.stdout
+
+
+def _runner(cmd: List[str]) -> Callable[[], None]:
+    def run() -> None:
+        run_command(cmd)
+
+    return run
+
+
+def _copier(src: Path, dst: Path) -> Callable[[], None]:
+    def run() -> None:
+        shutil.copytree(src, dst)
+
+    return run
+
+
+def python_version_of(python: str) -> str:
+    out = run_command([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]).strip()
+    if not re.fullmatch(r"3\.\d+", out):
+        raise InstallError(f"{python} reported an unexpected Python version: {out!r}")
+    return out
