@@ -38,6 +38,7 @@ from installer.katana import (
     default_katana_install_dir,
     katana_env_line,
     katana_launcher_text,
+    katana_qt_binding,
     run_katana,
 )
 from installer.maya import (
@@ -53,7 +54,7 @@ __all__ = [
     "HOUDINI_PYTHON", "KATANA_PYTHON", "MARKER", "MAYA_PYTHON", "REPO", "HostInstaller", "HoudiniInstaller",
     "InstallError", "KatanaInstaller", "MayaInstaller", "Plan", "Step", "build_parser", "default_houdini_pref_dir",
     "default_katana_install_dir", "default_maya_app_dir", "houdini_installers", "houdini_package",
-    "katana_env_line", "katana_launcher_text", "main", "maya_mod_text",
+    "katana_env_line", "katana_launcher_text", "katana_qt_binding", "main", "maya_mod_text",
 ]
 
 

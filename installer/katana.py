@@ -56,8 +56,22 @@ def _sh_quote(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
 
 
-def katana_launcher_text(resources: Path, katana_exe: str, windows: bool) -> str:
-    """A launcher that puts ``resources`` first on KATANA_RESOURCES for the Katana it starts, only."""
+def katana_qt_binding(versions: Sequence[str]) -> Optional[str]:
+    """The Qt binding of these Katana versions when they share one, else None.
+
+    hosts.md: Katana up to 7.5 uses PyQt5, 8.0 and later PySide6 (the same rule as the plugin's
+    ``rfsync_katana.qtbinding.expected_binding``). The launcher hands it to Qt.py as
+    ``QT_PREFERRED_BINDING`` so Qt.py cannot pick another binding that happens to be importable.
+    """
+    bindings = {"PySide6" if int(v.split(".")[0]) >= 8 else "PyQt5" for v in versions}
+    return bindings.pop() if len(bindings) == 1 else None
+
+
+def katana_launcher_text(resources: Path, katana_exe: str, windows: bool, qt_binding: Optional[str] = None) -> str:
+    """A launcher that puts ``resources`` first on KATANA_RESOURCES for the Katana it starts, only;
+    with ``qt_binding``, it also sets ``QT_PREFERRED_BINDING`` for that Katana unless the caller did."""
+    if qt_binding is not None and qt_binding not in ("PyQt5", "PySide6"):
+        raise InstallError(f"unknown Qt binding {qt_binding!r}")
     if windows:
         for value in (str(resources), katana_exe):
             if any(c in value for c in '%"\r\n'):
@@ -72,6 +86,7 @@ def katana_launcher_text(resources: Path, katana_exe: str, windows: bool) -> str
             'if defined KATANA_RESOURCES set "RFSYNC_RESOURCES=%RFSYNC_RESOURCES%;%KATANA_RESOURCES%"',
             'set "KATANA_RESOURCES=%RFSYNC_RESOURCES%"',
             f'if not defined RFSYNC_KATANA_EXE set "RFSYNC_KATANA_EXE={katana_exe}"',
+            *([f'if not defined QT_PREFERRED_BINDING set "QT_PREFERRED_BINDING={qt_binding}"'] if qt_binding else []),
             'call "%RFSYNC_KATANA_EXE%" %*',
             "exit /b %ERRORLEVEL%",
         ]
@@ -85,6 +100,8 @@ def katana_launcher_text(resources: Path, katana_exe: str, windows: bool) -> str
         f"RFSYNC_DEFAULT_KATANA={_sh_quote(katana_exe)}",
         'KATANA_RESOURCES="$RFSYNC_RESOURCES${KATANA_RESOURCES:+:$KATANA_RESOURCES}"',
         "export KATANA_RESOURCES",
+        *([f'QT_PREFERRED_BINDING="${{QT_PREFERRED_BINDING:-{qt_binding}}}"', "export QT_PREFERRED_BINDING"]
+          if qt_binding else []),
         'exec "${RFSYNC_KATANA_EXE:-$RFSYNC_DEFAULT_KATANA}" "$@"',
     ]
     return "\n".join(lines) + "\n"
@@ -144,7 +161,8 @@ class KatanaInstaller(HostInstaller):
         shutil.copytree(REPO / "plugins" / "katana" / "resources", staging / "resources", ignore=_ignore)
         shutil.copytree(REPO / "rfsync_core", staging / "resources" / "Python" / "rfsync_core", ignore=_ignore)
         launcher = staging / "bin" / self.launcher.name
-        write_text_atomic(launcher, katana_launcher_text(self.resources, self.katana_exe, self.windows))
+        write_text_atomic(launcher, katana_launcher_text(self.resources, self.katana_exe, self.windows,
+                                                            katana_qt_binding(self.versions)))
         if not self.windows:
             launcher.chmod(0o755)
 
@@ -213,7 +231,8 @@ def add_katana_arguments(parser: argparse.ArgumentParser) -> None:
                         help="where rfsync's Katana folder goes (default: a per-user data folder, e.g. "
                              "~/.local/share/rfsync/katana)")
     katana.add_argument("--katana-version", action="append", choices=sorted(KATANA_PYTHON),
-                        help="Katana version(s) whose Python gets the dependencies (default: all supported)")
+                        help="Katana version(s) whose Python gets the dependencies (default: all supported); "
+                             "versions sharing a Qt binding also let the launcher set it for Qt.py")
     katana.add_argument("--katana-python", help="install dependencies with this Katana Python's own pip")
     katana.add_argument("--katana-no-deps", action="store_true",
                         help="don't install dependencies for Katana (keep those of an earlier install)")

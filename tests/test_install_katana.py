@@ -224,3 +224,29 @@ def test_install_py_command_line_once_wired(tmp_path: Path) -> None:
     assert (target / "resources" / "Startup" / "init.py").is_file()
     assert "KATANA_RESOURCES" in proc.stdout
 
+
+
+@POSIX_ONLY
+def test_launcher_sets_katanas_qt_binding_for_qt_py_unless_the_caller_did(tmp_path: Path,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    assert install.katana_qt_binding(["7.0", "7.5"]) == "PyQt5"
+    assert install.katana_qt_binding(["8.0"]) == "PySide6"
+    assert install.katana_qt_binding(["7.5", "8.0"]) is None  # no single answer: the launcher leaves it alone
+    target = tmp_path / "k8"
+    code, _, err = katana_cli(capsys, "--katana-install-dir", str(target), "--katana-no-deps",
+                              "--katana-version", "8.0")
+    assert code == 0, err
+    fake = tmp_path / "katana"
+    fake.write_text('#!/bin/sh\necho "QT=$QT_PREFERRED_BINDING"\n')
+    fake.chmod(0o755)
+    launcher = target / "bin" / "rfsync-katana"
+    env = {"PATH": os.environ.get("PATH", ""), "RFSYNC_KATANA_EXE": str(fake)}
+    proc = subprocess.run([str(launcher)], env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "QT=PySide6\n" in proc.stdout
+    proc = subprocess.run([str(launcher)], env={**env, "QT_PREFERRED_BINDING": "PyQt5"}, capture_output=True,
+                          text=True, timeout=60)
+    assert "QT=PyQt5\n" in proc.stdout  # the caller's choice wins
+    windows = install.katana_launcher_text(Path("C:/rf/resources"), "katana.exe", windows=True, qt_binding="PyQt5")
+    assert 'if not defined QT_PREFERRED_BINDING set "QT_PREFERRED_BINDING=PyQt5"' in windows
+    assert "QT_PREFERRED_BINDING" not in install.katana_launcher_text(Path("/rf"), "katana", windows=False)

@@ -44,5 +44,6 @@ def binding_problem() -> Optional[str]:
     used = str(getattr(Qt, "__binding__", ""))
     if used != wanted:
         return (f"rfsync: Qt.py picked {used or 'no binding'} but Katana {version} uses {wanted}; "
-                f"launch Katana with QT_PREFERRED_BINDING={wanted} set to use rfsync's menu")
+                f"launch Katana with QT_PREFERRED_BINDING={wanted} set to use rfsync's menu (the launcher "
+                f"of 'install.py --katana --katana-version {version.split('v')[0]}' sets it)")
     return None
