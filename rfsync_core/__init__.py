@@ -91,6 +91,8 @@ _EXPORTS: Dict[str, str] = {
     "run_cancellable": "console",
     "ProgressBars": "console",
     "EXIT_CANCELLED": "console",
+    "send_from_batch": "batch",
+    "settings_with": "batch",
     "default_download_root": "config",
 }
 

@@ -16,7 +16,7 @@ import os
 import sys
 from typing import Any, List, Optional
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_MISSING, EXIT_CANCELLED = 0, 1, 2, 3, 130
+from rfsync_core.batch import EXIT_CANCELLED, EXIT_FAILED, EXIT_MISSING, EXIT_OK, EXIT_USAGE  # noqa: F401
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,19 +72,7 @@ def find_rop(path: Optional[str]) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rfsync_core import (
-        CancelToken,
-        ConsoleProgress,
-        RfsyncError,
-        new_task_id,
-        run_cancellable,
-        submit_job,
-        task_folder,
-        upload_manifest_job,
-        work_folder,
-        write_task_configs,
-        write_upload_manifest,
-    )
+    from rfsync_core.batch import send_from_batch, settings_with
 
     from .actions import settings_for
     from .host import HoudiniHost, frame_numbers, rop_frame_range
@@ -103,52 +91,11 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     frames = frame_numbers(*rop_frame_range(rop)) if rop is not None else None
     exclude = (rop.path(),) if rop is not None else ()
-    try:
-        task_id = args.task_id or new_task_id()
-        info = host.task_info(task_id, hip, rop) if args.submit else None
-        collected = host.collect_assets(frames, exclude)
-        for warning in collected.warnings:
-            print(f"rfsync: warning: {warning}", file=sys.stderr)
-        print(f"rfsync: {len(collected.found)} file(s) found, {len(collected.missing)} missing")
-        if collected.missing:
-            for path in collected.missing:
-                print(f"rfsync: missing: {path}", file=sys.stderr)
-            if not args.allow_missing:
-                print("rfsync: error: missing files; fix them or pass --allow-missing", file=sys.stderr)
-                return EXIT_MISSING
-        settings = settings_for(rop)
-        if args.platform:
-            settings.platform = args.platform
-        if args.max_speed is not None:
-            settings.max_speed = args.max_speed
-        if args.threads:
-            settings.threads = args.threads
-        if info is not None:
-            configs = write_task_configs(task_folder(hip, task_id), info, collected)
-            print(f"rfsync: task {task_id}: configs in {os.path.dirname(configs['task.json'])}")
-            job = submit_job(task_id, configs, settings)
-        else:
-            manifest = write_upload_manifest(os.path.join(work_folder(hip), "upload.json"), hip, collected.found)
-            print(f"rfsync: upload list {manifest}")
-            job = upload_manifest_job(manifest, settings)
-        cancel = CancelToken()
-        progress = ConsoleProgress()
-        result, error, interrupted = run_cancellable(lambda: job(progress, cancel), cancel.cancel,
-                                                     name="rfsync-hython")
-        if error is not None:
-            raise error
-    except RfsyncError as err:
-        print(f"rfsync: error: {err}", file=sys.stderr)
-        return EXIT_FAILED
-    if result is None or result.cancelled or interrupted:
-        print("rfsync: cancelled", file=sys.stderr)
-        return EXIT_CANCELLED
-    if result.failed:
-        print(f"rfsync: error: {len(result.failed)} file(s) failed", file=sys.stderr)
-        return EXIT_FAILED
-    done = f"task {task_id} submitted" if info is not None else "all files arrived"
-    print(f"rfsync: done: {done} ({len(result.uploaded)} uploaded, {len(result.skipped)} unchanged)")
-    return EXIT_OK
+    return send_from_batch(
+        hip, lambda: host.collect_assets(frames, exclude),
+        lambda: settings_with(settings_for(rop), args.platform, args.max_speed, args.threads),
+        task_info=(lambda task_id: host.task_info(task_id, hip, rop)) if args.submit else None,
+        task_id=args.task_id, allow_missing=args.allow_missing, thread_name="rfsync-hython")
 
 
 def main(argv: Optional[List[str]] = None) -> int:

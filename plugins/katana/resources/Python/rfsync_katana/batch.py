@@ -13,9 +13,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any, List, Optional
+from typing import List, Optional
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_MISSING, EXIT_CANCELLED = 0, 1, 2, 3, 130
+from rfsync_core.batch import EXIT_CANCELLED, EXIT_FAILED, EXIT_MISSING, EXIT_OK, EXIT_USAGE  # noqa: F401
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,17 +34,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _run_job(job: Any, progress: Any) -> Any:
-    """Run a job in a thread so Ctrl-C in the main thread cancels it cleanly."""
-    from rfsync_core import CancelToken, run_cancellable
-
-    cancel = CancelToken()
-    result, error, _interrupted = run_cancellable(lambda: job(progress, cancel), cancel.cancel, name="rfsync-batch")
-    if error is not None:
-        raise error
-    return result
-
-
 def load_project(path: str) -> Optional[str]:
     """Load ``path``; None when it loaded (warnings are printed), else the error message."""
     from Katana import KatanaFile, NodegraphAPI
@@ -60,18 +49,8 @@ def load_project(path: str) -> Optional[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rfsync_core import (
-        ConsoleProgress,
-        RfsyncError,
-        TransferSettings,
-        new_task_id,
-        submit_job,
-        task_folder,
-        upload_manifest_job,
-        work_folder,
-        write_task_configs,
-        write_upload_manifest,
-    )
+    from rfsync_core import TransferSettings
+    from rfsync_core.batch import send_from_batch, settings_with
 
     from .collect import collect_scene
     from .host import KatanaHost
@@ -85,47 +64,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"rfsync: error: {problem}", file=sys.stderr)
         return EXIT_FAILED
     host = KatanaHost()
-    collected = collect_scene(scene)
-    for warning in collected.warnings:
-        print(f"rfsync: warning: {warning}", file=sys.stderr)
-    print(f"rfsync: {len(collected.found)} file(s) found, {len(collected.missing)} missing")
-    if collected.missing:
-        for path in collected.missing:
-            print(f"rfsync: missing: {path}", file=sys.stderr)
-        if not args.allow_missing:
-            print("rfsync: error: missing files; fix them or pass --allow-missing", file=sys.stderr)
-            return EXIT_MISSING
-    task_id = ""
-    try:
-        saved = TransferSettings.load()
-        settings = TransferSettings(
-            platform=args.platform or saved.platform,
-            max_speed=args.max_speed if args.max_speed is not None else saved.max_speed,
-            threads=args.threads or saved.threads)
-        if args.submit:
-            task_id = args.task_id or new_task_id()
-            info = host.task_info(task_id, scene)
-            configs = write_task_configs(task_folder(scene, task_id), info, collected)
-            print(f"rfsync: task {task_id}: configs in {os.path.dirname(configs['task.json'])}")
-            job = submit_job(task_id, configs, settings)
-        else:
-            manifest = write_upload_manifest(os.path.join(work_folder(scene), "upload.json"), scene,
-                                             collected.found)
-            print(f"rfsync: upload list {manifest}")
-            job = upload_manifest_job(manifest, settings)
-        result = _run_job(job, ConsoleProgress())
-    except RfsyncError as err:
-        print(f"rfsync: error: {err}", file=sys.stderr)
-        return EXIT_FAILED
-    if result.cancelled:
-        print("rfsync: cancelled", file=sys.stderr)
-        return EXIT_CANCELLED
-    if result.failed:
-        print(f"rfsync: error: {len(result.failed)} file(s) failed", file=sys.stderr)
-        return EXIT_FAILED
-    done = f"task {task_id} submitted" if args.submit else "all files arrived"
-    print(f"rfsync: done: {done} ({len(result.uploaded)} uploaded, {len(result.skipped)} unchanged)")
-    return EXIT_OK
+    return send_from_batch(
+        scene, lambda: collect_scene(scene),
+        lambda: settings_with(TransferSettings.load(), args.platform, args.max_speed, args.threads),
+        task_info=(lambda task_id: host.task_info(task_id, scene)) if args.submit else None,
+        task_id=args.task_id, allow_missing=args.allow_missing)
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -1,0 +1,105 @@
+"""The common end of every host's batch mode (``mayapy``, ``hython``, ``katana --script``).
+
+Why here: once a host has opened its scene and collected the files, what follows is the same
+everywhere and was written three times: report what was found and what is missing (stop unless
+missing files are allowed), write the task configs (submit) or the upload list, run the transfer
+in a worker thread so Ctrl-C cancels it cleanly, and turn the result into an exit code. The host
+plugins keep only what is theirs: opening the scene, collecting, and the host's task details.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from typing import Callable, Optional, TextIO
+
+from .console import EXIT_CANCELLED, run_cancellable
+from .errors import RfsyncError
+from .hosts import (
+    CollectResult,
+    ConsoleProgress,
+    TaskInfo,
+    TransferSettings,
+    new_task_id,
+    submit_job,
+    task_folder,
+    upload_manifest_job,
+    work_folder,
+    write_task_configs,
+    write_upload_manifest,
+)
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_MISSING = 0, 1, 2, 3
+__all__ = ["EXIT_CANCELLED", "EXIT_FAILED", "EXIT_MISSING", "EXIT_OK", "EXIT_USAGE", "send_from_batch",
+           "settings_with"]
+
+
+def settings_with(base: TransferSettings, platform: Optional[str] = None, max_speed: Optional[float] = None,
+                  threads: Optional[int] = None) -> TransferSettings:
+    """``base`` (the saved settings, or a node's) with the command line's overrides on top."""
+    return dataclasses.replace(
+        base,
+        platform=platform or base.platform,
+        max_speed=max_speed if max_speed is not None else base.max_speed,
+        threads=threads or base.threads,
+    )
+
+
+def send_from_batch(scene: str, collect: Callable[[], CollectResult], settings: Callable[[], TransferSettings], *,
+                    task_info: Optional[Callable[[str], TaskInfo]] = None, task_id: Optional[str] = None,
+                    allow_missing: bool = False, thread_name: str = "rfsync-batch",
+                    out: Optional[TextIO] = None, err: Optional[TextIO] = None) -> int:
+    """Upload what ``collect`` finds for ``scene``, or submit it as a task when ``task_info`` is given
+    (it builds the task's details for a task id). ``settings`` is called once the files are known to
+    be complete (a bad settings file is then an error like any other). Prints one line per step;
+    returns the exit code."""
+    out = out if out is not None else sys.stdout
+    err = err if err is not None else sys.stderr
+    try:
+        collected = collect()
+    except RfsyncError as exc:
+        print(f"rfsync: error: {exc}", file=err)
+        return EXIT_FAILED
+    for warning in collected.warnings:
+        print(f"rfsync: warning: {warning}", file=err)
+    print(f"rfsync: {len(collected.found)} file(s) found, {len(collected.missing)} missing", file=out)
+    if collected.missing:
+        for path in collected.missing:
+            print(f"rfsync: missing: {path}", file=err)
+        if not allow_missing:
+            print("rfsync: error: missing files; fix them or pass --allow-missing", file=err)
+            return EXIT_MISSING
+    task = ""
+    try:
+        chosen = settings()
+        if task_info is not None:
+            task = task_id or new_task_id()
+            configs = write_task_configs(task_folder(scene, task), task_info(task), collected)
+            print(f"rfsync: task {task}: configs in {os.path.dirname(configs['task.json'])}", file=out)
+            job = submit_job(task, configs, chosen)
+        else:
+            manifest = write_upload_manifest(os.path.join(work_folder(scene), "upload.json"), scene,
+                                             collected.found)
+            print(f"rfsync: upload list {manifest}", file=out)
+            job = upload_manifest_job(manifest, chosen)
+        from .transfer.progress import CancelToken
+
+        cancel = CancelToken()
+        progress = ConsoleProgress()
+        result, error, interrupted = run_cancellable(lambda: job(progress, cancel), cancel.cancel,
+                                                     name=thread_name, stream=err)
+        if error is not None:
+            raise error
+    except RfsyncError as exc:
+        print(f"rfsync: error: {exc}", file=err)
+        return EXIT_FAILED
+    if result is None or result.cancelled or interrupted:
+        print("rfsync: cancelled", file=err)
+        return EXIT_CANCELLED
+    if result.failed:
+        print(f"rfsync: error: {len(result.failed)} file(s) failed", file=err)
+        return EXIT_FAILED
+    done = f"task {task} submitted" if task_info is not None else "all files arrived"
+    print(f"rfsync: done: {done} ({len(result.uploaded)} uploaded, {len(result.skipped)} unchanged)", file=out)
+    return EXIT_OK
