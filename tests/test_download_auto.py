@@ -104,3 +104,68 @@ def test_submitted_task_waits_for_pickup_and_cancel_stops_the_wait(client: Clien
     assert time.monotonic() - t0 < 3
     assert result.cancelled and not result.ok
     assert any("waiting for the farm" in s.message for s in snaps if isinstance(s, Progress))
+
+
+def test_a_status_caught_mid_write_is_read_again_next_poll(client: Client, tmp_path: Path) -> None:  # noqa: F811
+    """A farm on a share (or a server that writes in place) can be read while it rewrites status.json."""
+    from rfsync_core.farm import status_key
+
+    submit(client, "508", frames="1-3", layers=["beauty"])
+    emu = emulator(client, "508", frame_time=0.6, finish_time=0.3, output_size=5_000).start()
+    messages: list = []
+    torn, restored = threading.Event(), threading.Event()
+
+    def torn_write(p: Progress) -> None:
+        messages.append(p.message)
+        if "frames done" in p.message and not torn.is_set():
+            torn.set()
+            good = client.storage.get_bytes(status_key("508"))
+            client.storage.put_bytes(status_key("508"), good[: len(good) // 2])  # half a document
+
+            def restore() -> None:
+                client.storage.put_bytes(status_key("508"), good)
+                restored.set()
+
+            threading.Timer(0.35, restore).start()  # a few polls 0.1 s apart read the torn document
+
+    result = Downloader(client, progress=torn_write).auto_download(["508"], tmp_path / "dl", sleep_time=0.1)
+    emu.join(5)
+    assert restored.is_set()
+    assert any("status unreadable (1/6), trying again" in m for m in messages), messages
+    assert result.ok, result.failed
+    assert len([p for p in files_under(tmp_path / "dl") if p.endswith(".exr")]) == 3
+
+
+def test_a_status_that_stays_broken_gives_the_task_up_after_a_few_polls(client: Client, tmp_path: Path) -> None:  # noqa: F811
+    from rfsync_core.farm import status_key
+    from rfsync_core.transfer.download import MAX_FAILED_POLLS
+
+    submit(client, "509", frames="1-2")
+    emu = emulator(client, "509", frame_time=30.0).start()  # picks the task up, then renders for a long time
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                client.storage.head(status_key("509"))
+                break
+            except Exception:
+                time.sleep(0.05)
+        broken: list = []
+
+        def break_after_first_read(p: Progress) -> None:
+            if p.message and not broken:
+                broken.append(p.message)
+                client.storage.put_bytes(status_key("509"), b"not json")
+
+        t0 = time.monotonic()
+        result = Downloader(client, progress=break_after_first_read).auto_download(["509"], tmp_path / "dl",
+                                                                                  sleep_time=0.05)
+        assert time.monotonic() - t0 < 10  # bounded: it does not poll a broken status forever
+        assert broken
+        assert len(result.failed) == 1
+        what, why = result.failed[0]
+        assert what == "task 509"
+        assert f"status unreadable {MAX_FAILED_POLLS} times in a row" in why and "not valid JSON" in why
+    finally:
+        emu.stop()
+        emu.join(10)

@@ -65,7 +65,9 @@ __all__ = [
 
 ON_EXISTS = ("replace", "skip", "keep-both")
 MAX_FAILED_POLLS = 6
-"""Consecutive polls of one task that may fail (network) before auto-download gives that task up."""
+"""Consecutive polls of one task that may fail (network, or a status.json caught mid-write) before
+auto-download gives that task up. The first read is not retried: an unknown task or a broken status
+is an error at once."""
 
 StatusCallback = Callable[[TaskStatus], None]
 
@@ -307,15 +309,21 @@ class Downloader:
                 for tid in list(pending):
                     try:
                         status = first.pop(tid) if tid in first else run.read_status(tid)
-                    except (FarmError, TaskNotFoundError) as err:
+                    except TaskNotFoundError as err:
                         run.fail(f"task {tid}", str(err))
                         pending.remove(tid)
                         continue
-                    except StorageError as err:
+                    except (StorageError, FarmError) as err:
+                        # A status that was readable before and is not now was most likely read while the
+                        # farm rewrote it (a share or an S3-compatible server that writes in place): try
+                        # again next poll, and give up only after several polls in a row.
                         failed_polls[tid] += 1
                         if failed_polls[tid] >= MAX_FAILED_POLLS:
                             run.fail(f"task {tid}", f"status unreadable {MAX_FAILED_POLLS} times in a row: {err}")
                             pending.remove(tid)
+                        else:
+                            run.tracker.set_message(f"task {tid}: status unreadable "
+                                                    f"({failed_polls[tid]}/{MAX_FAILED_POLLS}), trying again: {err}")
                         continue
                     except TransferCancelled:
                         break
