@@ -9,6 +9,7 @@ plugins keep only what is theirs: opening the scene, collecting, and the host's 
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import os
 import sys
@@ -31,8 +32,22 @@ from .hosts import (
 )
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_MISSING = 0, 1, 2, 3
-__all__ = ["EXIT_CANCELLED", "EXIT_FAILED", "EXIT_MISSING", "EXIT_OK", "EXIT_USAGE", "send_from_batch",
-           "settings_with"]
+__all__ = ["EXIT_CANCELLED", "EXIT_FAILED", "EXIT_MISSING", "EXIT_OK", "EXIT_USAGE", "add_transfer_arguments",
+           "send_from_batch", "settings_with"]
+
+
+def add_transfer_arguments(parser: argparse.ArgumentParser,
+                           platform_default: str = "the saved setting") -> argparse.ArgumentParser:
+    """The options every batch mode shares, read back by :func:`settings_with` and :func:`send_from_batch`."""
+    parser.add_argument("--platform", help=f"rfsync platform name (default: {platform_default}, else "
+                                           "$RFSYNC_PLATFORM or 'local')")
+    parser.add_argument("--submit", action="store_true", help="also submit a render task (task.json last)")
+    parser.add_argument("--task-id", help="task id to submit under (default: a new one)")
+    parser.add_argument("--max-speed", type=float, metavar="KBPS", help="bandwidth cap in KB/s")
+    parser.add_argument("--threads", type=int, help="parallel transfers (default: the saved setting, 8)")
+    parser.add_argument("--allow-missing", action="store_true",
+                        help="upload what was found even if some files are missing")
+    return parser
 
 
 def settings_with(base: TransferSettings, platform: Optional[str] = None, max_speed: Optional[float] = None,

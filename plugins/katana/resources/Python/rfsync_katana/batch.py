@@ -15,7 +15,14 @@ import os
 import sys
 from typing import List, Optional
 
-from rfsync_core.batch import EXIT_CANCELLED, EXIT_FAILED, EXIT_MISSING, EXIT_OK, EXIT_USAGE  # noqa: F401
+from rfsync_core.batch import (  # noqa: F401 (the exit codes are this module's too)
+    EXIT_CANCELLED,
+    EXIT_FAILED,
+    EXIT_MISSING,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_transfer_arguments,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,15 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="katana --script rfsync_batch.py",
         description="Upload a Katana project and every file it needs to the render farm (and submit it).")
     parser.add_argument("project", help="the Katana project file (.katana)")
-    parser.add_argument("--platform", help="rfsync platform name (default: the saved setting, else "
-                                           "$RFSYNC_PLATFORM or 'local')")
-    parser.add_argument("--submit", action="store_true", help="also submit a render task (task.json last)")
-    parser.add_argument("--task-id", help="task id to submit under (default: a new one)")
-    parser.add_argument("--max-speed", type=float, metavar="KBPS", help="bandwidth cap in KB/s")
-    parser.add_argument("--threads", type=int, help="parallel transfers (default: the saved setting, 8)")
-    parser.add_argument("--allow-missing", action="store_true",
-                        help="upload what was found even if some files are missing")
-    return parser
+    return add_transfer_arguments(parser)
 
 
 def load_project(path: str) -> Optional[str]:
