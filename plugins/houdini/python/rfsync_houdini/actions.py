@@ -22,6 +22,7 @@ from rfsync_core import (
     RfsyncError,
     TransferSettings,
     download_job,
+    host_checks,
     new_task_id,
     submit_job,
     task_folder,
@@ -34,7 +35,6 @@ from rfsync_core import (
 from . import ROP_TYPE
 from .host import HoudiniHost, frame_numbers, rop_frame_range
 
-MAX_MISSING_SHOWN = 15
 TITLE = "RFSync"
 
 
@@ -76,32 +76,13 @@ def run_later(fn: Callable[[], Any]) -> None:
 
 
 def ensure_saved(host: HoudiniHost) -> Optional[str]:
-    """The hip file's path once saved; None when the artist declined or the scene was never saved."""
-    scene = host.scene_path()
-    if not scene:
-        host.show_message(TITLE, "Save the hip file first (File > Save As…): the farm needs a file to render.",
-                          level="warning")
-        return None
-    if host.scene_modified():
-        answer = host.show_message(TITLE, "The hip file has unsaved changes. The farm renders the saved "
-                                   "file: save it now?", level="question", buttons=("Save", "Cancel"))
-        if answer != "Save":
-            return None
-        host.save_scene()
-    return scene
+    """The saved scene's path, or None (see :func:`rfsync_core.host_checks.ensure_saved`)."""
+    return host_checks.ensure_saved(host, title=TITLE, noun="hip file", save_hint="File > Save As…")
 
 
 def confirm_missing(host: HoudiniHost, collected: CollectResult, verb: str) -> bool:
-    """Show missing files before anything is sent; True when the artist chooses to go on."""
-    if not collected.missing:
-        return True
-    shown = collected.missing[:MAX_MISSING_SHOWN]
-    more = len(collected.missing) - len(shown)
-    text = (f"{len(collected.missing)} file(s) the scene refers to were not found:\n\n"
-            + "\n".join(shown) + (f"\n… and {more} more" if more > 0 else "")
-            + f"\n\n{verb} the {len(collected.found)} file(s) that were found anyway?")
-    answer = host.show_message(f"{TITLE}: missing files", text, level="warning", buttons=(f"{verb} anyway", "Cancel"))
-    return answer == f"{verb} anyway"
+    """True when nothing is missing or the artist goes on anyway."""
+    return host_checks.confirm_missing(host, collected, verb, title=TITLE, noun="hip file")
 
 
 def settings_for(node: Optional[Any] = None) -> TransferSettings:

@@ -15,6 +15,7 @@ from rfsync_core import (
     CollectResult,
     RfsyncError,
     TransferSettings,
+    host_checks,
     new_task_id,
     submit_job,
     task_folder,
@@ -27,7 +28,6 @@ from rfsync_core import (
 from .host import KatanaHost
 
 TITLE = "RFSync"
-MAX_MISSING_SHOWN = 15
 
 
 def _host() -> KatanaHost:
@@ -35,33 +35,13 @@ def _host() -> KatanaHost:
 
 
 def ensure_saved(host: KatanaHost) -> Optional[str]:
-    """The project path once saved; None when the artist declined or it was never saved."""
-    scene = host.scene_path()
-    if not scene:
-        host.show_message(TITLE, "Save the project first (File > Save As…): the farm needs a project file "
-                          "to render.", level="warning")
-        return None
-    if host.scene_modified():
-        answer = host.show_message(TITLE, "The project may have unsaved changes. The farm renders the saved "
-                                   "file: save it now?", level="question", buttons=("Save", "Cancel"))
-        if answer != "Save":
-            return None
-        host.save_scene()
-    return scene
+    """The saved scene's path, or None (see :func:`rfsync_core.host_checks.ensure_saved`)."""
+    return host_checks.ensure_saved(host, title=TITLE, noun="project", save_hint="File > Save As…", maybe_modified=True)
 
 
 def confirm_missing(host: KatanaHost, collected: CollectResult, verb: str) -> bool:
-    """Show missing files (and warnings) before anything is sent; True when the artist goes on."""
-    if not collected.missing:
-        return True
-    shown = collected.missing[:MAX_MISSING_SHOWN]
-    more = len(collected.missing) - len(shown)
-    text = (f"{len(collected.missing)} file(s) the project refers to were not found:\n\n"
-            + "\n".join(shown) + (f"\n… and {more} more" if more > 0 else "")
-            + f"\n\n{verb} the {len(collected.found)} file(s) that were found anyway?")
-    answer = host.show_message(f"{TITLE}: missing files", text, level="warning",
-                               buttons=(f"{verb} anyway", "Cancel"))
-    return answer == f"{verb} anyway"
+    """True when nothing is missing or the artist goes on anyway."""
+    return host_checks.confirm_missing(host, collected, verb, title=TITLE, noun="project")
 
 
 def _settings(host: KatanaHost) -> Optional[TransferSettings]:
