@@ -46,7 +46,7 @@ def make_files(folder: Path, count: int, size: int) -> List[str]:
 def one_run(app: object, files: List[str], work: Path, threads: int) -> Dict[str, float]:
     from Qt import QtCore
 
-    from rfsync_core.hosts import TransferSettings, upload_manifest_job, write_upload_manifest
+    from rfsync_core.app import TransferSettings, upload_manifest_job, write_upload_manifest
     from rfsync_core.ui import DONE, TransferPanel
 
     manifest = write_upload_manifest(str(work / f"upload-{time.monotonic_ns()}.json"), None, files)

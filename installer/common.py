@@ -3,11 +3,9 @@ pip runs for a host's Python, and the :class:`HostInstaller` base."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, List
@@ -15,7 +13,16 @@ from typing import Callable, List
 REPO = Path(__file__).resolve().parents[1]
 
 
-VERSION = "0.1.0"
+def _read_version() -> str:
+    """The engine's version, read from its one source without importing the package."""
+    text = (REPO / "rfsync_core" / "_version.py").read_text(encoding="utf-8")
+    m = re.search(r'^__version__ = "([^"]+)"', text, re.M)
+    if not m:
+        raise RuntimeError(f"{REPO / 'rfsync_core' / '_version.py'}: no __version__ line")
+    return m.group(1)
+
+
+VERSION = _read_version()
 
 
 MARKER = "rfsync-install.json"
@@ -60,14 +67,11 @@ def project_requirements() -> List[str]:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
+    """Through the engine's one atomic writer (standard library only, so importable before installing)."""
+    from rfsync_core._files import write_atomic
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8", newline="\n")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    write_atomic(str(path), text)
 
 
 def _ignore(_dir: str, names: List[str]) -> List[str]:

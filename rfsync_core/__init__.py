@@ -5,7 +5,8 @@ import is listed in ``__all__``; anything else is internal and may change.
 Names are imported lazily (PEP 562) so ``import rfsync_core`` stays cheap inside
 a host and the CLI starts fast.
 
-The engine never imports Qt, a host module, or the CLI.
+The façade spans the layers (lazily); the engine below it never imports Qt, a host module, the
+front ends (``app``, ``ui``, ``cli``) or ``testing`` — ``tests/test_layout.py`` holds that rule.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import importlib
 from typing import Any, Dict
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 _EXPORTS: Dict[str, str] = {
     # errors
@@ -71,28 +72,28 @@ _EXPORTS: Dict[str, str] = {
     "TaskStatus": "farm",
     "read_task_status": "farm",
     # host contract
-    "HostAdapter": "hosts",
-    "expand_file_pattern": "hosts",
-    "collect_files": "hosts",
-    "CollectResult": "hosts",
-    "TaskInfo": "hosts",
-    "TransferSettings": "hosts",
-    "new_task_id": "hosts",
-    "work_folder": "hosts",
-    "task_folder": "hosts",
-    "write_task_configs": "hosts",
-    "write_upload_manifest": "hosts",
-    "upload_manifest_job": "hosts",
-    "submit_job": "hosts",
-    "download_job": "hosts",
-    "ConsoleProgress": "hosts",
-    "frame_list": "hosts",
+    "HostAdapter": "app.host",
+    "expand_file_pattern": "collect",
+    "collect_files": "collect",
+    "CollectResult": "collect",
+    "TaskInfo": "app.tasks",
+    "TransferSettings": "config.settings",
+    "new_task_id": "farm",
+    "work_folder": "app.tasks",
+    "task_folder": "app.tasks",
+    "write_task_configs": "app.tasks",
+    "write_upload_manifest": "app.tasks",
+    "upload_manifest_job": "app.jobs",
+    "submit_job": "app.jobs",
+    "download_job": "app.jobs",
+    "ConsoleProgress": "app.console",
+    "frame_list": "app.tasks",
     # terminals: the CLI and the hosts' batch modes
-    "run_cancellable": "console",
-    "ProgressBars": "console",
-    "EXIT_CANCELLED": "console",
-    "send_from_batch": "batch",
-    "settings_with": "batch",
+    "run_cancellable": "app.console",
+    "ProgressBars": "cli.bars",
+    "EXIT_CANCELLED": "app.console",
+    "send_from_batch": "app.batch",
+    "settings_with": "app.batch",
     "default_download_root": "config",
 }
 

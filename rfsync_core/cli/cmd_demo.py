@@ -16,8 +16,9 @@ import os
 from pathlib import Path
 from typing import Any, List
 
-from ..console import EXIT_CANCELLED, ProgressBars, run_cancellable
+from ..app.console import EXIT_CANCELLED, run_cancellable
 from ..errors import RfsyncError
+from .bars import ProgressBars
 from .cmd_download import print_summary
 
 TEXTURES = {"tex/wood_diffuse.png": 48_000, "tex/wood_rough.png": 32_000, "tex/sky.hdr": 96_000}

@@ -12,8 +12,9 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..console import EXIT_CANCELLED, ProgressBars, run_cancellable
+from ..app.console import EXIT_CANCELLED, run_cancellable
 from ..errors import RfsyncError
+from .bars import ProgressBars
 
 if TYPE_CHECKING:  # pragma: no cover - imported where used: every rfsync command builds this parser
     from ..transfer.download import Downloader, DownloadResult

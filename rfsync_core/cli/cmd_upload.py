@@ -14,10 +14,10 @@ import sys
 import time
 from typing import Any, List, Optional, TextIO, Tuple
 
-from ..console import EXIT_CANCELLED, ProgressBars, run_cancellable
+from ..app.console import EXIT_CANCELLED, human_bytes, run_cancellable
 from ..errors import RfsyncError
-from ..hosts import human_bytes
 from ..transfer.progress import CancelToken
+from .bars import ProgressBars
 
 
 def register(subparsers: Any) -> None:

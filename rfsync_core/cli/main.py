@@ -14,7 +14,7 @@ import pkgutil
 import sys
 from typing import List, Optional
 
-from .. import __version__
+from .._version import __version__
 from ..errors import RfsyncError
 
 

@@ -9,18 +9,25 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 from ..errors import ConfigError, CredentialsError, UnsafePathError
-from .base import ByteHook, ObjectInfo, PartInfo, Storage, no_hook
+from .base import (
+    CHUNK_SIZE,
+    DEFAULT_MIN_PART_SIZE,
+    DEFAULT_MULTIPART_THRESHOLD,
+    MAX_PARTS,
+    ByteHook,
+    MiB,
+    ObjectInfo,
+    PartInfo,
+    Storage,
+    no_hook,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..config import Credentials, Platform
 
-__all__ = ["ByteHook", "ObjectInfo", "PartInfo", "Storage", "check_key", "no_hook", "open_storage"]
+__all__ = ["CHUNK_SIZE", "DEFAULT_MIN_PART_SIZE", "DEFAULT_MULTIPART_THRESHOLD", "MAX_PARTS", "ByteHook", "MiB",
+           "ObjectInfo", "PartInfo", "Storage", "check_key", "no_hook", "open_storage"]
 
-MiB = 1024 * 1024
-DEFAULT_MULTIPART_THRESHOLD = 64 * MiB
-DEFAULT_MIN_PART_SIZE = 16 * MiB
-MAX_PARTS = 10000
-CHUNK_SIZE = 1 * MiB
 
 
 def check_key(key: str) -> str:

@@ -16,6 +16,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import BinaryIO, Callable, Iterator, List, Optional, Protocol, Sequence
 
+from .._files import MiB
+
+DEFAULT_MULTIPART_THRESHOLD = 64 * MiB
+"""Files at least this big go up as multipart uploads unless the platform says otherwise."""
+S3_MIN_PART_SIZE = 5 * MiB
+"""S3's own floor for every part but the last."""
+DEFAULT_MIN_PART_SIZE = 16 * MiB
+"""The part size rfsync uses by default (fewer requests than S3's 5 MiB floor; see BENCHMARKS.md)."""
+MAX_PARTS = 10000
+CHUNK_SIZE = 1 * MiB
+
 ByteHook = Callable[[int], None]
 """Called with a chunk size; may sleep (bandwidth cap) or raise TransferCancelled."""
 

@@ -36,7 +36,7 @@ from urllib.parse import quote, urlsplit
 
 from requests import Response
 
-from .. import __version__
+from .._version import __version__
 from ..errors import (
     AccessDeniedError,
     BadDigestError,

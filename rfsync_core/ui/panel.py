@@ -17,8 +17,8 @@ from typing import Any, ClassVar, Dict, List, Optional, Tuple
 
 from Qt import QtCore, QtGui, QtWidgets
 
+from ..app.console import human_bytes, human_duration
 from ..errors import RfsyncError, TransferCancelled
-from ..hosts import human_bytes, human_duration
 from .worker import Job, TransferRunner
 
 RUNNING = "running"

@@ -6,14 +6,14 @@ from typing import List, Optional
 
 from Qt import QtWidgets
 
+from ..config.settings import TransferSettings
 from ..errors import RfsyncError
-from ..hosts import TransferSettings
 
 UNLIMITED = 0
 
 
 class SettingsDialog(QtWidgets.QDialog):
-    """Edit :class:`~rfsync_core.hosts.TransferSettings`; OK saves them (not in the host's prefs)."""
+    """Edit :class:`~rfsync_core.TransferSettings`; OK saves them (not in the host's prefs)."""
 
     def __init__(self, parent: Optional[QtWidgets.QWidget] = None,
                  settings: Optional[TransferSettings] = None) -> None:

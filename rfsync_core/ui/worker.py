@@ -1,7 +1,7 @@
 """Run an engine job in a background thread and talk to the GUI only through queued signals.
 
 A *job* is ``job(progress_callback, cancel_token) -> result`` (see
-:data:`rfsync_core.hosts.TransferJob`): an upload, a submit or a download
+:data:`rfsync_core.app.TransferJob`): an upload, a submit or a download
 alike. :class:`TransferWorker` lives in a ``QThread``; the engine calls its
 progress callback from its own threads (at most ~10 times a second — the
 engine throttles), and each call becomes one queued ``progress`` signal. The

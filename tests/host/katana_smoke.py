@@ -82,7 +82,7 @@ def main() -> int:
     from rfsync_katana.qtbinding import expected_binding, katana_version
 
     from rfsync_core import CancelToken
-    from rfsync_core.hosts import TransferSettings, upload_manifest_job, write_upload_manifest
+    from rfsync_core.app import TransferSettings, upload_manifest_job, write_upload_manifest
 
     scene = build_project(work)
     result = collect.collect_scene(str(scene))

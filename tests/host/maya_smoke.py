@@ -69,7 +69,7 @@ def main() -> int:
     try:
         from rfsync_maya import collect
 
-        from rfsync_core.hosts import TransferSettings, upload_manifest_job, write_upload_manifest
+        from rfsync_core.app import TransferSettings, upload_manifest_job, write_upload_manifest
 
         scene = build_scene(work)
         result = collect.collect_scene()

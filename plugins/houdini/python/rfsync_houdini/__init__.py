@@ -9,7 +9,7 @@ and ``hython -m rfsync_houdini HIP`` / ``hython <plugin>/python/rfsync_houdini/b
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from rfsync_core import __version__ as __version__  # one version for the engine and its plugins
 
 ROP_TYPE = "rfsync_submit"
 """The submit ROP's operator name (``Driver/rfsync_submit``)."""

@@ -22,7 +22,6 @@ from rfsync_core import (
     RfsyncError,
     TransferSettings,
     download_job,
-    host_checks,
     new_task_id,
     submit_job,
     task_folder,
@@ -31,6 +30,7 @@ from rfsync_core import (
     write_task_configs,
     write_upload_manifest,
 )
+from rfsync_core.app import checks as host_checks
 
 from . import ROP_TYPE
 from .host import HoudiniHost, frame_numbers, rop_frame_range
@@ -76,7 +76,7 @@ def run_later(fn: Callable[[], Any]) -> None:
 
 
 def ensure_saved(host: HoudiniHost) -> Optional[str]:
-    """The saved scene's path, or None (see :func:`rfsync_core.host_checks.ensure_saved`)."""
+    """The saved scene's path, or None (see :func:`rfsync_core.app.checks.ensure_saved`)."""
     return host_checks.ensure_saved(host, title=TITLE, noun="hip file", save_hint="File > Save As…")
 
 

@@ -16,7 +16,7 @@ import os
 import sys
 from typing import Any, List, Optional
 
-from rfsync_core.batch import (  # noqa: F401 (the exit codes are this module's too)
+from rfsync_core.app.batch import (  # noqa: F401 (the exit codes are this module's too)
     EXIT_CANCELLED,
     EXIT_FAILED,
     EXIT_MISSING,
@@ -71,7 +71,7 @@ def find_rop(path: Optional[str]) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rfsync_core.batch import send_from_batch, settings_with
+    from rfsync_core.app.batch import send_from_batch, settings_with
 
     from .actions import settings_for
     from .host import HoudiniHost, frame_numbers, rop_frame_range

@@ -9,7 +9,7 @@ shelf run) and ``python -m rfsync_maya SCENE`` (batch, under mayapy).
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from rfsync_core import __version__ as __version__  # one version for the engine and its plugins
 
 MENU_NAME = "rfsyncMenu"
 MENU_LABEL = "Render Farm"

@@ -16,7 +16,6 @@ from rfsync_core import (
     RfsyncError,
     TransferSettings,
     download_job,
-    host_checks,
     new_task_id,
     submit_job,
     task_folder,
@@ -25,6 +24,7 @@ from rfsync_core import (
     write_task_configs,
     write_upload_manifest,
 )
+from rfsync_core.app import checks as host_checks
 
 from .host import MayaHost
 
@@ -34,7 +34,7 @@ def _host() -> MayaHost:
 
 
 def ensure_saved(host: MayaHost) -> Optional[str]:
-    """The saved scene's path, or None (see :func:`rfsync_core.host_checks.ensure_saved`)."""
+    """The saved scene's path, or None (see :func:`rfsync_core.app.checks.ensure_saved`)."""
     return host_checks.ensure_saved(host, title="Render Farm", noun="scene", save_hint="File > Save Scene As…")
 
 

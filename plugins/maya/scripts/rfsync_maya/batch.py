@@ -14,7 +14,7 @@ import os
 import sys
 from typing import List, Optional
 
-from rfsync_core.batch import (  # noqa: F401 (the exit codes are this module's too)
+from rfsync_core.app.batch import (  # noqa: F401 (the exit codes are this module's too)
     EXIT_CANCELLED,
     EXIT_FAILED,
     EXIT_MISSING,
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from maya import cmds
 
     from rfsync_core import TransferSettings
-    from rfsync_core.batch import send_from_batch, settings_with
+    from rfsync_core.app.batch import send_from_batch, settings_with
 
     from .host import MayaHost
 

@@ -9,7 +9,7 @@ Thin on purpose: this package makes Katana API calls (``NodegraphAPI``, ``Katana
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from rfsync_core import __version__ as __version__  # one version for the engine and its plugins
 
 MENU_NAME = "rfsyncMenu"
 """objectName of our QMenu in Katana's menu bar (how a re-install finds and replaces it)."""

@@ -15,7 +15,6 @@ from rfsync_core import (
     CollectResult,
     RfsyncError,
     TransferSettings,
-    host_checks,
     new_task_id,
     submit_job,
     task_folder,
@@ -24,6 +23,7 @@ from rfsync_core import (
     write_task_configs,
     write_upload_manifest,
 )
+from rfsync_core.app import checks as host_checks
 
 from .host import KatanaHost
 
@@ -35,7 +35,7 @@ def _host() -> KatanaHost:
 
 
 def ensure_saved(host: KatanaHost) -> Optional[str]:
-    """The saved scene's path, or None (see :func:`rfsync_core.host_checks.ensure_saved`)."""
+    """The saved scene's path, or None (see :func:`rfsync_core.app.checks.ensure_saved`)."""
     return host_checks.ensure_saved(host, title=TITLE, noun="project", save_hint="File > Save As…", maybe_modified=True)
 
 

@@ -15,7 +15,7 @@ import os
 import sys
 from typing import List, Optional
 
-from rfsync_core.batch import (  # noqa: F401 (the exit codes are this module's too)
+from rfsync_core.app.batch import (  # noqa: F401 (the exit codes are this module's too)
     EXIT_CANCELLED,
     EXIT_FAILED,
     EXIT_MISSING,
@@ -49,7 +49,7 @@ def load_project(path: str) -> Optional[str]:
 
 def run(args: argparse.Namespace) -> int:
     from rfsync_core import TransferSettings
-    from rfsync_core.batch import send_from_batch, settings_with
+    from rfsync_core.app.batch import send_from_batch, settings_with
 
     from .collect import collect_scene
     from .host import KatanaHost

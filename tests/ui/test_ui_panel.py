@@ -16,8 +16,8 @@ from typing import Any, Dict, List
 
 import pytest
 
+from rfsync_core.app import TransferSettings, upload_manifest_job, write_upload_manifest
 from rfsync_core.errors import RfsyncError
-from rfsync_core.hosts import TransferSettings, upload_manifest_job, write_upload_manifest
 from rfsync_core.transfer.upload import UploadResult
 
 Qt = pytest.importorskip("Qt")

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Dict, Tuple
 
 import pytest
+from testpaths import REPO as REPO_ROOT
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = REPO_ROOT
 FAKES = REPO / "tests" / "fakes"
 sys.path.insert(0, str(REPO))
 try:

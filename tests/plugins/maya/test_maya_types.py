@@ -12,8 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from testpaths import REPO as REPO_ROOT
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = REPO_ROOT
 
 pytest.importorskip("mypy")
 

@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import List
 
 import pytest
+from testpaths import REPO as REPO_ROOT
 from upload_util import assert_same_bytes, folder_platform, make_files
 
 from rfsync_core.cli.main import main
 from rfsync_core.manifest import UploadManifest
 
-ROOT = str(Path(__file__).resolve().parent.parent)
+ROOT = str(REPO_ROOT)
 
 
 def write_manifest(path: Path, files: List[Path]) -> Path:

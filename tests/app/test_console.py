@@ -11,7 +11,8 @@ import threading
 
 import pytest
 
-from rfsync_core.console import ProgressBars, run_cancellable
+from rfsync_core.app.console import run_cancellable
+from rfsync_core.cli.bars import ProgressBars
 from rfsync_core.transfer.progress import CancelToken, Progress
 
 

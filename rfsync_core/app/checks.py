@@ -1,7 +1,7 @@
 """The two questions every host plugin asks before it sends anything, through the host's own dialogs.
 
 Why here: Maya, Houdini and Katana each asked them with the same logic; only the words differ
-(scene, hip file, project). They use nothing but the :class:`~rfsync_core.hosts.HostAdapter`
+(scene, hip file, project). They use nothing but the :class:`~rfsync_core.app.HostAdapter`
 methods (``scene_path``, ``scene_modified``, ``save_scene``, ``show_message``), so they run on
 the host's main thread with whatever dialogs the host shows.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from .hosts import CollectResult
+from ..collect import CollectResult
 
 MAX_MISSING_SHOWN = 15
 

@@ -20,8 +20,9 @@ from types import ModuleType
 from typing import Any, List
 
 import pytest
+from testpaths import REPO as REPO_ROOT
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = REPO_ROOT
 FAKES_DIR = REPO / "tests" / "fakes"
 
 
@@ -96,7 +97,7 @@ def test_install_reinstall_uninstall(inst: ModuleType, tmp_path: Path, fake_pyth
     installer = inst.HoudiniInstaller(pref, "20.5", python=str(fake_python))
     execute(installer.plan_install())
     root = pref / "rfsync"
-    for rel in ("python/rfsync_houdini/__init__.py", "python/rfsync_houdini/rop.py", "python/rfsync_core/hosts.py",
+    for rel in ("python/rfsync_houdini/__init__.py", "python/rfsync_houdini/rop.py", "python/rfsync_core/app/jobs.py",
                 "otls/rfsync_submit.hda/Sections.list",
                 "otls/rfsync_submit.hda/Driver_1rfsync__submit/DialogScript", "MainMenuCommon.xml",
                 "deps/py3.11/fake_dep/__init__.py", inst.MARKER):

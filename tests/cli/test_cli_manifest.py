@@ -9,11 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from testpaths import REPO as REPO_ROOT
 
 from rfsync_core import load_manifest
 from rfsync_core.cli.main import main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 
 
 def make(path: Path, n: int) -> Path:

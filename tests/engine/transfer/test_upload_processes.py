@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from s3server import S3Server
+from testpaths import REPO as REPO_ROOT
+from testpaths import TESTS
 from upload_util import (
     CountingClient,
     MiB,
@@ -28,8 +30,8 @@ from rfsync_core.manifest import UploadManifest
 from rfsync_core.transfer.records import Records, platform_id
 from rfsync_core.transfer.upload import Uploader
 
-CHILD = str(Path(__file__).with_name("upload_child.py"))
-ROOT = str(Path(__file__).resolve().parent.parent)
+CHILD = str(TESTS / "upload_child.py")
+ROOT = str(REPO_ROOT)
 
 
 def _env() -> dict:

@@ -9,22 +9,18 @@ from typing import List
 
 import pytest
 
-from rfsync_core.errors import FarmError, LocalPathError
-from rfsync_core.farm import parse_task_config
-from rfsync_core.hosts import (
-    CollectResult,
+from rfsync_core.app import (
     TaskInfo,
     TransferSettings,
-    collect_files,
-    expand_env,
-    expand_file_pattern,
-    has_pattern,
     new_task_id,
     submit_job,
     task_folder,
     work_folder,
     write_task_configs,
 )
+from rfsync_core.collect import CollectResult, collect_files, expand_env, expand_file_pattern, has_pattern
+from rfsync_core.errors import FarmError, LocalPathError
+from rfsync_core.farm import parse_task_config
 
 
 def touch(*paths: Path) -> None:

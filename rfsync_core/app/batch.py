@@ -15,21 +15,13 @@ import os
 import sys
 from typing import Callable, Optional, TextIO
 
-from .console import EXIT_CANCELLED, run_cancellable
-from .errors import RfsyncError
-from .hosts import (
-    CollectResult,
-    ConsoleProgress,
-    TaskInfo,
-    TransferSettings,
-    new_task_id,
-    submit_job,
-    task_folder,
-    upload_manifest_job,
-    work_folder,
-    write_task_configs,
-    write_upload_manifest,
-)
+from ..collect import CollectResult
+from ..config.settings import TransferSettings
+from ..errors import RfsyncError
+from ..farm import new_task_id
+from .console import EXIT_CANCELLED, ConsoleProgress, run_cancellable
+from .jobs import submit_job, upload_manifest_job
+from .tasks import TaskInfo, task_folder, work_folder, write_task_configs, write_upload_manifest
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_MISSING = 0, 1, 2, 3
 __all__ = ["EXIT_CANCELLED", "EXIT_FAILED", "EXIT_MISSING", "EXIT_OK", "EXIT_USAGE", "add_transfer_arguments",
@@ -98,7 +90,7 @@ def send_from_batch(scene: str, collect: Callable[[], CollectResult], settings: 
                                              collected.found)
             print(f"rfsync: upload list {manifest}", file=out)
             job = upload_manifest_job(manifest, chosen)
-        from .transfer.progress import CancelToken
+        from ..transfer.progress import CancelToken
 
         cancel = CancelToken()
         progress = ConsoleProgress()

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Dict, Optional
 
 import pytest
+from testpaths import REPO as REPO_ROOT
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = REPO_ROOT
 INSTALL = REPO / "install.py"
 
 

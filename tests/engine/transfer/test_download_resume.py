@@ -10,12 +10,13 @@ import time
 from pathlib import Path
 
 from download_helpers import client, farm_platform  # noqa: F401
+from testpaths import TESTS
 
 from rfsync_core.client import Client
 from rfsync_core.farm_emulator import writer_for
 from rfsync_core.transfer.download import Downloader
 
-HERE = Path(__file__).resolve().parent
+HERE = TESTS
 SIZE = 4 * 1024 * 1024
 KEY = "output/801_sh/big.exr"
 

@@ -219,7 +219,7 @@ def test_settings_are_saved_in_rfsync_config(maya: Any, main_window: Any, monkey
                                              qtbot: Any) -> None:
     from rfsync_maya import actions
 
-    from rfsync_core.hosts import TransferSettings
+    from rfsync_core.app import TransferSettings
     from rfsync_core.ui import SettingsDialog
 
     def fake_exec(self: Any) -> int:

@@ -1,64 +1,20 @@
-"""Terminal side of a transfer, shared by the ``rfsync`` commands and the hosts' batch modes.
+"""The ``rfsync`` command's tqdm bars, drawn from the engine's progress snapshots.
 
-Why here: the command line, ``mayapy``/``hython``/``katana --script`` batch runs all need the same
-two things, and each had grown its own copy:
-
-* :func:`run_cancellable` runs the transfer in a worker thread while the calling (main) thread
-  waits, so Ctrl-C reaches the main thread, cancels the transfer and waits for it to stop; the
-  engine installs no signal handler of its own (it may run inside a host).
-* :class:`ProgressBars` draws tqdm bars from the engine's progress snapshots: bytes with files
-  done/total, and one bar of frames per farm task. Only on a terminal; logs get the summary.
+Bytes with files done/total, and one bar of frames per farm task. Only on a terminal; logs get
+the summary line instead.
 """
 
 from __future__ import annotations
 
 import sys
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, TextIO, Tuple, TypeVar
+from typing import TYPE_CHECKING, Any, Dict, Optional, TextIO
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .farm import TaskStatus
-    from .transfer.progress import Progress
+    from ..farm import TaskStatus
+    from ..transfer.progress import Progress
 
-T = TypeVar("T")
-
-EXIT_CANCELLED = 130
-"""The exit code of a run stopped by Ctrl-C (after its transfer was cancelled cleanly)."""
-
-
-def run_cancellable(work: Callable[[], T], cancel: Callable[[], None], *, name: str = "rfsync-work",
-                    stream: Optional[TextIO] = None) -> Tuple[Optional[T], Optional[BaseException], bool]:
-    """Run ``work`` in a thread; Ctrl-C calls ``cancel`` and keeps waiting until ``work`` returns.
-
-    Returns ``(value, error, interrupted)``: ``error`` is what ``work`` raised (never lost in the
-    thread), ``interrupted`` whether Ctrl-C was pressed. The engine's cancel is bounded (it shuts
-    the sockets), so waiting for the worker after a cancel ends.
-    """
-    out = stream if stream is not None else sys.stderr
-    value: List[T] = []
-    error: List[BaseException] = []
-    finished = threading.Event()
-
-    def target() -> None:
-        try:
-            value.append(work())
-        except BaseException as exc:  # handed to the main thread
-            error.append(exc)
-        finally:
-            finished.set()
-
-    # An Event, not Thread.join: a Ctrl-C inside join() can leave the thread looking finished.
-    threading.Thread(target=target, name=name, daemon=True).start()
-    interrupted = False
-    while not finished.is_set():
-        try:
-            finished.wait(0.2)
-        except KeyboardInterrupt:
-            if not interrupted:
-                print("\nrfsync: cancelling (waiting for transfers to stop)…", file=out)
-            interrupted = True
-            cancel()
-    return (value[0] if value else None), (error[0] if error else None), interrupted
+__all__ = ["ProgressBars"]
 
 
 class ProgressBars:

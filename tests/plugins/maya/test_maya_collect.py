@@ -94,7 +94,7 @@ def test_write_task_configs(tmp_path: Path, scene: Path) -> None:
     from rfsync_maya.host import MayaHost
 
     from rfsync_core import load_manifest
-    from rfsync_core.hosts import task_folder, write_task_configs
+    from rfsync_core.app import task_folder, write_task_configs
 
     host = MayaHost()
     collected = host.collect_assets()

@@ -6,9 +6,9 @@ import io
 import json
 from pathlib import Path
 
-from rfsync_core.batch import EXIT_FAILED, EXIT_MISSING, EXIT_OK, send_from_batch, settings_with
+from rfsync_core.app import CollectResult, TransferSettings
+from rfsync_core.app.batch import EXIT_FAILED, EXIT_MISSING, EXIT_OK, send_from_batch, settings_with
 from rfsync_core.errors import RfsyncError
-from rfsync_core.hosts import CollectResult, TransferSettings
 
 
 def _folder_platform(tmp_path: Path) -> str:
