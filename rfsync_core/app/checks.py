@@ -8,14 +8,16 @@ the host's main thread with whatever dialogs the host shows.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
 
 from ..collect import CollectResult
+from .host import HostAdapter
 
 MAX_MISSING_SHOWN = 15
 
 
-def ensure_saved(host: Any, *, title: str, noun: str, save_hint: str, maybe_modified: bool = False) -> Optional[str]:
+def ensure_saved(host: HostAdapter, *, title: str, noun: str, save_hint: str,
+                 maybe_modified: bool = False) -> Optional[str]:
     """The saved scene's path; None when it was never saved, or has changes the artist chose not to save.
 
     ``maybe_modified``: the host cannot tell for sure whether there are changes (say so in the question).
@@ -35,7 +37,7 @@ def ensure_saved(host: Any, *, title: str, noun: str, save_hint: str, maybe_modi
     return str(scene)
 
 
-def confirm_missing(host: Any, collected: CollectResult, verb: str, *, title: str, noun: str) -> bool:
+def confirm_missing(host: HostAdapter, collected: CollectResult, verb: str, *, title: str, noun: str) -> bool:
     """Show the missing files before anything is sent; True when the artist chooses to go on."""
     if not collected.missing:
         return True

@@ -18,8 +18,9 @@ from typing import Any, ClassVar, Dict, List, Optional, Tuple
 from Qt import QtCore, QtGui, QtWidgets
 
 from ..app.console import human_bytes, human_duration
+from ..app.jobs import TransferJob
 from ..errors import RfsyncError, TransferCancelled
-from .worker import Job, TransferRunner
+from .worker import TransferRunner
 
 RUNNING = "running"
 DONE = "done"
@@ -62,7 +63,7 @@ class TransferPanel(QtWidgets.QWidget):
     }
 
     def __init__(self, title: str = "Transfer", parent: Optional[QtWidgets.QWidget] = None,
-                 noun: str = "files") -> None:
+                 noun: str = "files", reopen_hint: str = "") -> None:
         super().__init__(parent)
         self.setWindowFlags(QtCore.Qt.WindowType.Window)
         self.setWindowTitle(f"rfsync — {title}")
@@ -73,6 +74,8 @@ class TransferPanel(QtWidgets.QWidget):
         self.error: Optional[BaseException] = None
         self.next_steps = dict(self.NEXT_STEPS)
         self.done_message = ""
+        self.reopen_hint = reopen_hint
+        """The host's menu item that shows this panel again (said when it is closed while running)."""
         self.last_snapshot: Any = None
         self.errors: List[Tuple[str, str]] = []
         self._noun = noun
@@ -163,7 +166,7 @@ class TransferPanel(QtWidgets.QWidget):
         self._set_state_style(RUNNING)
 
     # -- running ----------------------------------------------------------------------------
-    def start(self, job: Job) -> None:
+    def start(self, job: TransferJob) -> None:
         """Run ``job(progress_callback, cancel_token)`` in a worker thread and show its progress."""
         if self.is_running():
             raise RuntimeError("this panel is already running a transfer")
@@ -327,8 +330,8 @@ class TransferPanel(QtWidgets.QWidget):
         box.setIcon(QtWidgets.QMessageBox.Icon.Question)
         box.setWindowTitle("Transfer still running")
         box.setText("The transfer is still running.")
-        box.setInformativeText("Cancel it, or keep it running in the background? "
-                               "(Render Farm > Show transfers brings this window back.)")
+        hint = f" ({self.reopen_hint} brings this window back.)" if self.reopen_hint else ""
+        box.setInformativeText(f"Cancel it, or keep it running in the background?{hint}")
         cancel_btn = box.addButton("Cancel transfer", QtWidgets.QMessageBox.ButtonRole.DestructiveRole)
         keep_btn = box.addButton("Keep running in background", QtWidgets.QMessageBox.ButtonRole.AcceptRole)
         stay_btn = box.addButton("Don't close", QtWidgets.QMessageBox.ButtonRole.RejectRole)
@@ -369,10 +372,10 @@ class TransferPanel(QtWidgets.QWidget):
         QtWidgets.QApplication.clipboard().setText(text)
 
 
-def run_in_panel(job: Job, title: str, parent: Optional[QtWidgets.QWidget] = None,
-                 done_message: str = "", noun: str = "files") -> TransferPanel:
+def run_in_panel(job: TransferJob, title: str, parent: Optional[QtWidgets.QWidget] = None,
+                 done_message: str = "", noun: str = "files", reopen_hint: str = "") -> TransferPanel:
     """Create a panel, start ``job`` in it and show it (non-modal). Returns the panel."""
-    panel = TransferPanel(title, parent=parent, noun=noun)
+    panel = TransferPanel(title, parent=parent, noun=noun, reopen_hint=reopen_hint)
     panel.done_message = done_message
     panel.start(job)
     panel.show()

@@ -1,7 +1,7 @@
 """Run an engine job in a background thread and talk to the GUI only through queued signals.
 
 A *job* is ``job(progress_callback, cancel_token) -> result`` (see
-:data:`rfsync_core.app.TransferJob`): an upload, a submit or a download
+:data:`rfsync_core.app.jobs.TransferJob`): an upload, a submit or a download
 alike. :class:`TransferWorker` lives in a ``QThread``; the engine calls its
 progress callback from its own threads (at most ~10 times a second — the
 engine throttles), and each call becomes one queued ``progress`` signal. The
@@ -12,13 +12,12 @@ thread quits by itself when the job returns and :class:`TransferRunner` emits
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from Qt import QtCore
 
+from ..app.jobs import TransferJob
 from ..transfer.progress import CancelToken
-
-Job = Callable[[Callable[[Any], Optional[bool]], CancelToken], Any]
 
 
 class TransferWorker(QtCore.QObject):
@@ -31,7 +30,7 @@ class TransferWorker(QtCore.QObject):
     errored = QtCore.Signal(object)
     """The exception the job raised."""
 
-    def __init__(self, job: Job, cancel: CancelToken) -> None:
+    def __init__(self, job: TransferJob, cancel: CancelToken) -> None:
         super().__init__()
         self._job = job
         self.cancel_token = cancel
@@ -73,7 +72,7 @@ class TransferRunner(QtCore.QObject):
         """True from :meth:`start` until the worker thread has finished."""
         return self._running
 
-    def start(self, job: Job) -> None:
+    def start(self, job: TransferJob) -> None:
         if self._running:
             raise RuntimeError("a transfer is already running in this runner")
         self._running = True

@@ -56,7 +56,7 @@ def find_rop(path: Optional[str]) -> Any:
     import hou
 
     from . import ROP_TYPE
-    from .actions import submit_rops
+    from .host import submit_rops
 
     if path:
         node = hou.node(path)
@@ -73,8 +73,7 @@ def find_rop(path: Optional[str]) -> Any:
 def run(args: argparse.Namespace) -> int:
     from rfsync_core.app.batch import send_from_batch, settings_with
 
-    from .actions import settings_for
-    from .host import HoudiniHost, frame_numbers, rop_frame_range
+    from .host import HoudiniHost, frame_numbers, rop_frame_range, settings_for
 
     hip = os.path.abspath(args.hip)
     if not os.path.isfile(hip):

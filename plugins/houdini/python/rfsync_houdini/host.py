@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import hou
 
-from rfsync_core import CollectResult, FarmError, TaskInfo, frame_list
+from rfsync_core import CollectResult, FarmError, TaskInfo, TransferSettings, frame_list
 
 from . import ROP_TYPE, collect
 
@@ -63,6 +63,25 @@ def _through_merges(node: Any, depth: int = 0) -> List[Any]:
         if item is not None:
             out += _through_merges(item, depth + 1)
     return out
+
+
+def submit_rops() -> List[Any]:
+    """rfsync_submit ROPs: the selected ones, else every one in /out."""
+    selected = [n for n in hou.selectedNodes() if n.type().name() == ROP_TYPE]
+    if selected:
+        return selected
+    out = hou.node("/out")
+    return [n for n in out.children() if n.type().name() == ROP_TYPE] if out is not None else []
+
+
+def settings_for(node: Optional[Any] = None) -> TransferSettings:
+    """The user's saved settings; a ROP's non-empty ``platform`` parameter overrides the platform."""
+    settings = TransferSettings.load()
+    parm = node.parm("platform") if node is not None else None
+    platform = parm.evalAsString().strip() if parm is not None else ""
+    if platform:
+        settings.platform = platform
+    return settings
 
 
 class HoudiniHost:

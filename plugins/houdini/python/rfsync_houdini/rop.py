@@ -28,6 +28,24 @@ CALLBACKS: Dict[str, Callable[[Any], Any]] = {"upload": _upload, "submit": _subm
 """Button parameter name → action; the DialogScript's callback buttons must be keys here."""
 
 
+def run_later(fn: Callable[[], Any]) -> None:
+    """Run ``fn`` once Houdini is idle (UI), so a parameter callback returns at once; now in hython.
+
+    ``hdefereval`` only imports when Houdini has a UI, so the UI is checked first.
+    """
+    import hou
+
+    if not hou.isUIAvailable():
+        fn()
+        return
+    try:
+        import hdefereval
+    except ImportError:
+        fn()
+        return
+    hdefereval.executeDeferred(fn)
+
+
 def callback(kwargs: Dict[str, Any]) -> None:
     """Dispatch a button press: ``kwargs["parm"]`` is the pressed parameter, ``kwargs["node"]`` the ROP."""
     from . import actions
@@ -39,4 +57,4 @@ def callback(kwargs: Dict[str, Any]) -> None:
     if handler is None or node is None:
         print(f"rfsync: no action for parameter {name!r}", file=sys.stderr)
         return
-    actions.run_later(lambda: actions.guarded(handler, node))
+    run_later(lambda: actions.guarded(handler, node))

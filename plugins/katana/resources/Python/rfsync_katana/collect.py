@@ -21,7 +21,7 @@ import os
 import re
 from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
-from Katana import NodegraphAPI
+from Katana import FarmAPI, NodegraphAPI
 
 from rfsync_core import CollectResult, collect_files
 
@@ -131,6 +131,14 @@ def dependency_paths() -> Tuple[List[Tuple[str, str]], List[str]]:
     return found, warnings
 
 
+def project_file() -> Optional[str]:
+    """The saved project file; None when unsaved (an empty or non-absolute name counts as unsaved)."""
+    path = str(NodegraphAPI.GetProjectFile() or FarmAPI.GetKatanaFileName() or "")
+    if not path or not os.path.isabs(path) or not os.path.isfile(path):
+        return None
+    return os.path.normpath(path)
+
+
 def project_dir(scene: Optional[str]) -> Optional[str]:
     if scene:
         return os.path.dirname(scene)
@@ -141,9 +149,7 @@ def project_dir(scene: Optional[str]) -> Optional[str]:
 def collect_scene(scene: Optional[str] = None) -> CollectResult:
     """Found files (absolute, sorted, project file included), missing paths/patterns, warnings."""
     if scene is None:
-        from .host import KatanaHost
-
-        scene = KatanaHost().scene_path()
+        scene = project_file()
     pairs, warnings = dependency_paths()
     base = project_dir(scene)
     paths: List[str] = [scene] if scene else []

@@ -42,10 +42,7 @@ class KatanaHost:
 
     def scene_path(self) -> Optional[str]:
         """The saved project file; None when unsaved (an empty or non-absolute name counts as unsaved)."""
-        path = str(NodegraphAPI.GetProjectFile() or FarmAPI.GetKatanaFileName() or "")
-        if not path or not os.path.isabs(path) or not os.path.isfile(path):
-            return None
-        return os.path.normpath(path)
+        return collect.project_file()
 
     def scene_modified(self) -> bool:
         """Unsaved changes? ``KatanaFile.IsFileDirty`` is not in our sources: without it, assume yes."""

@@ -36,17 +36,16 @@ def run_action(name: str) -> Any:
         return None
     try:
         from . import actions
-
-        return getattr(actions, name)()
-    except Exception as err:
+    except Exception as err:  # a broken install: say so, but never raise into Qt
         traceback.print_exc(file=sys.stderr)
         try:
             from .host import KatanaHost
 
-            KatanaHost().show_message("RFSync", f"{type(err).__name__}: {err}", level="error")
+            KatanaHost().show_message(MENU_TITLE, f"{type(err).__name__}: {err}", level="error")
         except Exception:
             pass
         return None
+    return actions.ACTIONS.guarded(lambda: getattr(actions, name)())
 
 
 def _callback(name: str) -> Callable[..., None]:

@@ -1,0 +1,223 @@
+"""The interactive flow of every host plugin, written once: what a menu item, a shelf button or a ROP button runs.
+
+Why here: Maya, Houdini and Katana each had their own copy of the same steps (and their copies had
+drifted: one caught a bad settings file, another let it escape as a traceback). Each action runs on
+the host's main thread:
+
+* upload — the scene must be saved, its files are collected, missing files are shown and the artist
+  chooses, then ``upload.json`` is written to the scene's rfsync work folder;
+* submit — the same, plus the task's details from the host (read *before* collecting, so a host can
+  refuse early, e.g. a Houdini ROP with nothing wired in) and the four task configs;
+* download — a task id and a folder are asked for;
+
+then the transfer runs in a non-modal :class:`~rfsync_core.ui.panel.TransferPanel` parented to the
+host's main window: its worker thread does the network, the host stays usable. An action never
+raises into the host (:meth:`HostActions.guarded`): an rfsync error is a message in the host's
+dialog, anything else a message plus the traceback on stderr.
+
+A plugin gives its :class:`HostWords` (scene / hip file / project, its menu names) and a
+:class:`HostActions` subclass for its :class:`~rfsync_core.app.host.HostAdapter` with the hooks it
+really needs (Houdini: a ROP's frames, platform and task; Katana: a summary before submitting).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from dataclasses import dataclass
+from typing import Any, Callable, Generic, List, Optional, TypeVar
+
+from Qt import QtWidgets
+
+from ..app.checks import confirm_missing, ensure_saved
+from ..app.host import HostAdapter
+from ..app.jobs import TransferJob, download_job, submit_job, upload_manifest_job
+from ..app.tasks import TaskInfo, task_folder, work_folder, write_task_configs, write_upload_manifest
+from ..collect import CollectResult
+from ..config.folders import default_download_root
+from ..config.settings import TransferSettings
+from ..errors import RfsyncError
+from ..farm import new_task_id
+from .panel import TransferPanel, active_panels, run_in_panel
+from .settings import SettingsDialog
+
+__all__ = ["HostActions", "HostWords"]
+
+H = TypeVar("H", bound=HostAdapter)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class HostWords:
+    """What the artist reads that differs between hosts: the only differences of the flow's dialogs."""
+
+    title: str
+    """Dialog titles: the plugin's menu name (``"Render Farm"``, ``"RFSync"``)."""
+    noun: str
+    """What the host calls the file it renders: ``"scene"``, ``"hip file"``, ``"project"``."""
+    save_hint: str
+    """Where "Save As" is: ``"File > Save Scene As…"``."""
+    reopen_hint: str
+    """The menu item that shows a panel again (said when a running panel is closed)."""
+    after_submit: str
+    """The next step shown once a task is submitted (e.g. where to download the renders)."""
+    maybe_modified: bool = False
+    """The host cannot tell for sure whether the file has unsaved changes (Katana): the question says so."""
+
+
+class HostActions(Generic[H]):
+    """The flow of the plugins' actions for one host. Subclasses give :meth:`task_info` and may override
+    the hooks (:meth:`collect`, :meth:`settings`, :meth:`confirm_submit`, :meth:`announce`,
+    :meth:`show_unexpected`); the flow itself is not overridden."""
+
+    def __init__(self, make_host: Callable[[], H], words: HostWords) -> None:
+        self.make_host = make_host
+        """A fresh host per action (host adapters hold no state; a test may swap the host modules)."""
+        self.words = words
+
+    # -- hooks -------------------------------------------------------------------------------------
+    def task_info(self, host: H, task_id: str, scene: str) -> TaskInfo:
+        """The task's details (``task.json``): the host's renderer, frames, layers…"""
+        raise NotImplementedError(f"{type(self).__name__} cannot submit: it has no task_info")
+
+    def collect(self, host: H) -> CollectResult:
+        """The files to send (Houdini: only the frames of the ROP's range)."""
+        return host.collect_assets()
+
+    def settings(self, host: H) -> TransferSettings:
+        """The transfer settings (Houdini: a ROP's platform parameter wins)."""
+        return TransferSettings.load()
+
+    def confirm_submit(self, host: H, scene: str, info: TaskInfo, collected: CollectResult) -> bool:
+        """A last question before anything is submitted (Katana shows what will render); True goes on."""
+        return True
+
+    def announce(self, host: H, title: str) -> None:
+        """Called as a transfer starts (Houdini: a line in the status bar)."""
+
+    def show_unexpected(self, host: H, text: str, details: str) -> None:
+        """Show an error that is rfsync's bug, not the artist's (Houdini adds ``details``, the traceback)."""
+        host.show_message(self.words.title, text, level="error")
+
+    # -- the actions ---------------------------------------------------------------------------------
+    def guarded(self, action: Callable[..., T], *args: Any) -> Optional[T]:
+        """``action(*args)``, or None after an error was shown: nothing raises into the host's callback."""
+        try:
+            return action(*args)
+        except RfsyncError as err:
+            self.make_host().show_message(self.words.title, str(err), level="error")
+        except Exception as err:  # a bug of ours must not escape into the host (PyQt5 aborts on it)
+            details = traceback.format_exc()
+            print(details, file=sys.stderr)
+            self.show_unexpected(self.make_host(), f"{type(err).__name__}: {err}", details)
+        return None
+
+    def upload_scene_assets(self) -> Optional[TransferPanel]:
+        """Upload the scene and every file it needs. Returns the panel (None when stopped before)."""
+        return self.guarded(self._upload)
+
+    def submit_scene(self, task_id: Optional[str] = None) -> Optional[TransferPanel]:
+        """Write the task's configs, upload the assets, then the configs (``task.json`` last). Returns the panel."""
+        return self.guarded(self._submit, task_id)
+
+    def download_renders(self, task_id: Optional[str] = None,
+                         local_path: Optional[str] = None) -> Optional[TransferPanel]:
+        """Ask for the task id(s) and a folder (unless given), then download the task's rendered files."""
+        return self.guarded(self._download, task_id, local_path)
+
+    def show_transfers(self) -> int:
+        """Bring back panels that run in the background. Returns how many were shown."""
+        panels = active_panels()
+        for panel in panels:
+            panel.show_again()
+        if not panels:
+            self.make_host().show_message(self.words.title, "No transfers are running.")
+        return len(panels)
+
+    def open_settings(self) -> Optional[TransferSettings]:
+        """The settings dialog (platform, max speed, threads). Returns the saved settings, None if cancelled.
+
+        A settings file that cannot be read is reported, and the dialog opens with the defaults so the
+        artist can save good ones over it.
+        """
+        host = self.make_host()
+        try:
+            settings = TransferSettings.load()
+        except RfsyncError as err:
+            host.show_message(self.words.title, str(err), level="error")
+            settings = TransferSettings()
+        dialog = SettingsDialog(parent=host.main_window(), settings=settings)
+        run = getattr(dialog, "exec", None) or dialog.exec_  # exec_ is deprecated in PySide6, absent in PyQt6
+        return dialog.settings if run() else None
+
+    # -- the flow ----------------------------------------------------------------------------------
+    def _collected(self, host: H, verb: str) -> Optional[CollectResult]:
+        """The files to send, once the artist has seen what is missing; None when they stop."""
+        collected = self.collect(host)
+        for warning in collected.warnings:
+            print(f"rfsync: warning: {warning}")
+        if not confirm_missing(host, collected, verb, title=self.words.title, noun=self.words.noun):
+            return None
+        return collected
+
+    def _saved_scene(self, host: H) -> Optional[str]:
+        words = self.words
+        return ensure_saved(host, title=words.title, noun=words.noun, save_hint=words.save_hint,
+                            maybe_modified=words.maybe_modified)
+
+    def _upload(self) -> Optional[TransferPanel]:
+        host = self.make_host()
+        scene = self._saved_scene(host)
+        if scene is None:
+            return None
+        collected = self._collected(host, "Upload")
+        if collected is None:
+            return None
+        settings = self.settings(host)
+        manifest = write_upload_manifest(os.path.join(work_folder(scene), "upload.json"), scene, collected.found)
+        name = os.path.basename(scene)
+        return self._show(host, upload_manifest_job(manifest, settings), f"Upload {name}",
+                          f"Done: {name} and its files are on the farm's storage.")
+
+    def _submit(self, task_id: Optional[str]) -> Optional[TransferPanel]:
+        host = self.make_host()
+        scene = self._saved_scene(host)
+        if scene is None:
+            return None
+        info = self.task_info(host, task_id or new_task_id(), scene)
+        collected = self._collected(host, "Submit")
+        if collected is None:
+            return None
+        settings = self.settings(host)
+        if not self.confirm_submit(host, scene, info, collected):
+            return None
+        configs = write_task_configs(task_folder(scene, info.task_id), info, collected)
+        panel = self._show(host, submit_job(info.task_id, configs, settings),
+                           f"Submit {info.scene_name} (task {info.task_id})",
+                           f"Task {info.task_id} submitted: the farm will render frames {info.frames}.")
+        panel.next_steps["done"] = self.words.after_submit
+        return panel
+
+    def _download(self, task_id: Optional[str], local_path: Optional[str]) -> Optional[TransferPanel]:
+        host = self.make_host()
+        parent = host.main_window()
+        if task_id is None:
+            text, ok = QtWidgets.QInputDialog.getText(parent, "Download renders", "Task id(s), comma separated:")
+            if not ok or not text.strip():
+                return None
+            task_id = text
+        ids: List[str] = [t.strip() for t in task_id.split(",") if t.strip()]
+        if local_path is None:
+            local_path = QtWidgets.QFileDialog.getExistingDirectory(
+                parent, "Download renders into", str(default_download_root()))
+            if not local_path:
+                return None
+        settings = self.settings(host)
+        return self._show(host, download_job(ids, local_path, settings), f"Download task {', '.join(ids)}",
+                          f"Done: the rendered files are in {local_path}.")
+
+    def _show(self, host: H, job: TransferJob, title: str, done_message: str) -> TransferPanel:
+        self.announce(host, title)
+        return run_in_panel(job, title, parent=host.main_window(), done_message=done_message,
+                            reopen_hint=self.words.reopen_hint)
