@@ -337,7 +337,8 @@ class TransferPanel(QtWidgets.QWidget):
         stay_btn = box.addButton("Don't close", QtWidgets.QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(keep_btn)
         box.setEscapeButton(stay_btn)
-        box.exec_() if hasattr(box, "exec_") else box.exec()
+        run = getattr(box, "exec", None) or box.exec_  # exec_ is deprecated in PySide6, absent in PyQt6
+        run()
         clicked = box.clickedButton()
         if clicked is cancel_btn:
             return "cancel"
