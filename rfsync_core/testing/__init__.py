@@ -1,0 +1,1 @@
+"""What the tests and ``rfsync demo`` use to play the farm (never imported by the engine)."""
