@@ -6,16 +6,16 @@ same way, so the three plugins never build an ``Uploader`` themselves.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, Optional, Sequence
 
 from ..client import Client
 from ..config.settings import TransferSettings
 from ..errors import FarmError
-from ..farm import CONFIG_BATCHES, check_task_id, config_key, task_submitted
+from ..farm import check_task_id, config_key, task_submitted
 from ..transfer.download import Downloader
 from ..transfer.upload import Uploader
 
-__all__ = ["TransferJob", "download_job", "merge_results", "send_configs", "submit_job", "upload_manifest_job"]
+__all__ = ["TransferJob", "download_job", "merge_results", "submit_job", "upload_manifest_job"]
 
 
 TransferJob = Callable[[Callable[[Any], Optional[bool]], Any], Any]
@@ -50,29 +50,18 @@ def submit_job(task_id: str, configs: Dict[str, str], settings: TransferSettings
             if task_submitted(client.storage, task_id):
                 raise FarmError(f"task id {task_id} is already used on platform {client.platform.name}")
 
-            up = Uploader(client, threads=settings.threads, max_speed=settings.max_speed,
-                          progress=progress, cancel=cancel)
+            def uploader() -> Any:
+                return Uploader(client, threads=settings.threads, max_speed=settings.max_speed,
+                                progress=progress, cancel=cancel)
+            up = uploader()
             results = [up.upload_manifest(configs["upload.json"])]
-            if results[-1].ok:
-                results += send_configs(up, task_id, configs)
+            for names in (("asset.json", "tips.json", "upload.json"), ("task.json",)):
+                if not results[-1].ok:
+                    break
+                results.append(up.upload_files([(configs[n], config_key(task_id, n)) for n in names]))
             return merge_results(results)
 
     return run
-
-
-def send_configs(uploader: Uploader, task_id: str, configs: Dict[str, str]) -> List[Any]:
-    """Upload a task's config files in the farm's order (:data:`~rfsync_core.farm.CONFIG_BATCHES`:
-    ``task.json`` alone, last), stopping at the first batch that did not fully arrive.
-
-    The farm starts a task when ``task.json`` appears, so it must never be sent before the rest.
-    Returns one ``UploadResult`` per batch sent.
-    """
-    results: List[Any] = []
-    for names in CONFIG_BATCHES:
-        if results and not results[-1].ok:
-            break
-        results.append(uploader.upload_files([(configs[n], config_key(task_id, n)) for n in names]))
-    return results
 
 
 def merge_results(results: Sequence[Any]) -> Any:

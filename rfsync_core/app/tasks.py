@@ -9,7 +9,7 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 from .._files import write_json_atomic
 from ..collect import CollectResult
 from ..errors import FarmError, LocalPathError
-from ..farm import CONFIG_FILES, asset_document, task_config_document, tips_document
+from ..farm import task_config_document
 from ..manifest import UploadManifest
 from ..paths import local_to_server
 
@@ -55,8 +55,7 @@ class TaskInfo:
         return os.path.splitext(os.path.basename(self.scene))[0]
 
 
-CONFIG_NAMES: Tuple[str, ...] = CONFIG_FILES
-"""The files :func:`write_task_configs` writes (the farm's names, :data:`rfsync_core.farm.CONFIG_FILES`)."""
+CONFIG_NAMES: Tuple[str, ...] = ("task.json", "asset.json", "tips.json", "upload.json")
 
 
 def frame_list(start: float, end: float, step: float = 1) -> str:
@@ -121,8 +120,18 @@ def write_task_configs(folder: str, info: TaskInfo, collected: CollectResult) ->
     manifest = build_upload_manifest(info.scene, collected.found)
     manifest.save(paths["upload.json"])
     _write_json(paths["task.json"], task)
-    _write_json(paths["asset.json"], asset_document(info.task_id, local_to_server(info.scene), (
-        (local, local_to_server(local), os.path.getsize(local) if os.path.isfile(local) else 0)
-        for local in sorted(set(collected.found)))))
-    _write_json(paths["tips.json"], tips_document(info.task_id, collected.missing, collected.warnings))
+    assets = []
+    total = 0
+    for local in sorted(set(collected.found)):
+        size = os.path.getsize(local) if os.path.isfile(local) else 0
+        total += size
+        assets.append({"local": local, "server": local_to_server(local), "size": size})
+    _write_json(paths["asset.json"], {
+        "schema": 1, "task_id": info.task_id, "scene": local_to_server(info.scene),
+        "count": len(assets), "bytes": total, "assets": assets,
+    })
+    _write_json(paths["tips.json"], {
+        "schema": 1, "task_id": info.task_id,
+        "missing": list(collected.missing), "warnings": list(collected.warnings),
+    })
     return paths

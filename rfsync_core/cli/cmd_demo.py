@@ -11,6 +11,7 @@ farm's side for a task submitted by other means (docs/farm-protocol.md).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 from pathlib import Path
 from typing import Any, List
@@ -69,15 +70,21 @@ def make_demo_scene(folder: Path, frames: int) -> List[Path]:
     return files
 
 
+def _write_json(path: Path, doc: Any) -> Path:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=2, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .._files import write_json_atomic
-    from ..app.jobs import send_configs
+    from ..api_upload import upload_config
     from ..client import Client
     from ..config import default_download_root
-    from ..farm import asset_document, new_task_id, task_config_document, tips_document
+    from ..farm import new_task_id, task_config_document
+    from ..farm_emulator import FarmEmulator, writer_for
     from ..manifest import UploadManifest
     from ..paths import local_to_server
-    from ..testing.farm_emulator import FarmEmulator, writer_for
     from ..transfer.download import Downloader
     from ..transfer.upload import Uploader
 
@@ -104,15 +111,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
         task = task_config_document(task_id, scene_server, host="maya", host_version="2024", renderer="arnold",
                                     frames=f"1-{args.frames}", layers=["beauty"], cameras=["shotCam"])
-        configs = {"upload.json": str(upload_json), "task.json": str(work / "task.json"),
-                   "asset.json": str(work / "asset.json"), "tips.json": str(work / "tips.json")}
-        write_json_atomic(configs["task.json"], task)
-        write_json_atomic(configs["asset.json"], asset_document(
-            task_id, scene_server, ((str(p), local_to_server(str(p)), p.stat().st_size) for p in files[1:])))
-        write_json_atomic(configs["tips.json"], tips_document(task_id))
-        sent = send_configs(Uploader(client), task_id, configs)  # task.json last, as a host submits
-        if not sent[-1].ok:
-            sent[-1].raise_for_failures()
+        cfg = [_write_json(work / "asset.json", {"scene": scene_server, "assets": [e["server"] for e in
+                                                                                   manifest.asset]}),
+               _write_json(work / "tips.json", {}), upload_json]
+        upload_config(task_id, [str(p) for p in cfg], client=client)
+        upload_config(task_id, [str(_write_json(work / "task.json", task))], client=client)  # task.json last
         _say(f"[3/4] submitted task {task_id}: {args.frames} frames; the emulated farm starts rendering")
 
         emulator = FarmEmulator(writer_for(client.platform), task_id, frame_time=args.frame_time,
@@ -139,7 +142,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_farm_emulate(args: argparse.Namespace) -> int:
     from ..client import Client
-    from ..testing.farm_emulator import FarmEmulator, writer_for
+    from ..farm_emulator import FarmEmulator, writer_for
 
     with Client(args.platform) as client:
         emulators = [

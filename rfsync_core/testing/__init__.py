@@ -1,1 +1,0 @@
-"""What the tests and ``rfsync demo`` use to play the farm (never imported by the engine)."""
