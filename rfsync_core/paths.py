@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Dict, List, Union
 
 from .errors import LocalPathError, UnsafePathError
+from .farm.layout import INPUT_PREFIX
 
 __all__ = ["input_key", "local_to_server", "safe_join"]
 
@@ -111,7 +112,7 @@ def input_key(server_path: str) -> str:
     for seg in segments:
         if seg in (".", ".."):
             raise UnsafePathError(f"server path has a {seg!r} segment: {server_path!r}")
-    return "input/" + "/".join(segments)
+    return INPUT_PREFIX + "/".join(segments)
 
 
 def _within(root_real: str, candidate_real: str) -> bool:

@@ -13,7 +13,7 @@ from conftest import write_platforms
 
 from rfsync_core.client import Client
 from rfsync_core.farm import config_key, task_config_document
-from rfsync_core.farm_emulator import FarmEmulator, writer_for
+from rfsync_core.testing.farm_emulator import FarmEmulator, writer_for
 
 ENGINES = ["folder", "s3"]
 

@@ -11,7 +11,9 @@ from typing import Any, Callable, Dict, Optional, Sequence
 from ..client import Client
 from ..config.settings import TransferSettings
 from ..errors import FarmError
-from ..farm import check_task_id, config_key, task_submitted
+from ..farm.ids import check_task_id
+from ..farm.layout import CONFIG_NAMES, UPLOAD_CONFIG, config_key, submit_batches
+from ..farm.status import task_id_used
 from ..transfer.download import Downloader
 from ..transfer.upload import Uploader
 
@@ -37,25 +39,26 @@ def upload_manifest_job(manifest_path: str, settings: TransferSettings) -> Trans
 def submit_job(task_id: str, configs: Dict[str, str], settings: TransferSettings) -> TransferJob:
     """Submit a task: assets first, then the config files, ``task.json`` last (farm-protocol §3).
 
-    Refuses a task id already used on the platform. Stops before the configs
-    when an asset failed or the transfer was cancelled, so the farm never
-    starts a task whose files did not all arrive. Returns the combined
-    ``UploadResult``.
+    ``configs`` maps each of ``farm.CONFIG_NAMES`` to its local file (``write_task_configs``).
+    Refuses a task id already used on the platform (anything under
+    ``tasks/<id>/``, §2). Stops before the configs when an asset failed or the
+    transfer was cancelled, so the farm never starts a task whose files did
+    not all arrive. Returns the combined ``UploadResult``.
     """
 
     check_task_id(task_id)  # the farm's rule, before anything is sent
 
     def run(progress: Callable[[Any], Optional[bool]], cancel: Any) -> Any:
         with Client(settings.platform) as client:
-            if task_submitted(client.storage, task_id):
+            if task_id_used(client.storage, task_id):
                 raise FarmError(f"task id {task_id} is already used on platform {client.platform.name}")
 
             def uploader() -> Any:
                 return Uploader(client, threads=settings.threads, max_speed=settings.max_speed,
                                 progress=progress, cancel=cancel)
             up = uploader()
-            results = [up.upload_manifest(configs["upload.json"])]
-            for names in (("asset.json", "tips.json", "upload.json"), ("task.json",)):
+            results = [up.upload_manifest(configs[UPLOAD_CONFIG])]
+            for names in submit_batches(CONFIG_NAMES):
                 if not results[-1].ok:
                     break
                 results.append(up.upload_files([(configs[n], config_key(task_id, n)) for n in names]))

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional
 
 from .._files import write_json_atomic
 from ..collect import CollectResult
 from ..errors import FarmError, LocalPathError
-from ..farm import task_config_document
+from ..farm.configs import asset_config_document, task_config_document, tips_config_document
+from ..farm.layout import ASSET_CONFIG, CONFIG_NAMES, TASK_CONFIG, TIPS_CONFIG, UPLOAD_CONFIG
 from ..manifest import UploadManifest
 from ..paths import local_to_server
 
@@ -53,9 +54,6 @@ class TaskInfo:
     @property
     def scene_name(self) -> str:
         return os.path.splitext(os.path.basename(self.scene))[0]
-
-
-CONFIG_NAMES: Tuple[str, ...] = ("task.json", "asset.json", "tips.json", "upload.json")
 
 
 def frame_list(start: float, end: float, step: float = 1) -> str:
@@ -104,7 +102,9 @@ def write_task_configs(folder: str, info: TaskInfo, collected: CollectResult) ->
     Returns ``{file name: path}``. ``task.json`` follows docs/farm-protocol.md §3
     (the scene as its server path); ``asset.json`` lists every asset with its
     size; ``tips.json`` lists the missing files and warnings so the farm (and
-    the artist) can see what the render may lack.
+    the artist) can see what the render may lack. The documents come from
+    :mod:`rfsync_core.farm.configs` (``rfsync demo`` writes its own through here too);
+    this function adds the local part: server paths, file sizes, the files.
     """
     missing = [name for name, value in (("renderer", info.renderer), ("frame range", info.frames)) if not value]
     if missing:
@@ -118,20 +118,10 @@ def write_task_configs(folder: str, info: TaskInfo, collected: CollectResult) ->
     _make_folder(folder)
     paths = {name: os.path.join(folder, name) for name in CONFIG_NAMES}
     manifest = build_upload_manifest(info.scene, collected.found)
-    manifest.save(paths["upload.json"])
-    _write_json(paths["task.json"], task)
-    assets = []
-    total = 0
-    for local in sorted(set(collected.found)):
-        size = os.path.getsize(local) if os.path.isfile(local) else 0
-        total += size
-        assets.append({"local": local, "server": local_to_server(local), "size": size})
-    _write_json(paths["asset.json"], {
-        "schema": 1, "task_id": info.task_id, "scene": local_to_server(info.scene),
-        "count": len(assets), "bytes": total, "assets": assets,
-    })
-    _write_json(paths["tips.json"], {
-        "schema": 1, "task_id": info.task_id,
-        "missing": list(collected.missing), "warnings": list(collected.warnings),
-    })
+    manifest.save(paths[UPLOAD_CONFIG])
+    _write_json(paths[TASK_CONFIG], task)
+    assets = [(local, local_to_server(local), os.path.getsize(local) if os.path.isfile(local) else 0)
+              for local in sorted(set(collected.found))]
+    _write_json(paths[ASSET_CONFIG], asset_config_document(info.task_id, local_to_server(info.scene), assets))
+    _write_json(paths[TIPS_CONFIG], tips_config_document(info.task_id, collected.missing, collected.warnings))
     return paths

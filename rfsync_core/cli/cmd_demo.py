@@ -2,20 +2,21 @@
 
 The demo runs on the built-in ``local`` folder platform by default: it makes a
 small scene with a few textures under ``~/renderfarm_sdk/demo``, writes its
-``upload.json``, uploads it, submits a task (configs, ``task.json`` last), lets
-the farm emulator render a few frames in a background thread, and
-auto-downloads every frame as soon as it is done. ``farm-emulate`` plays the
-farm's side for a task submitted by other means (docs/farm-protocol.md).
+task configs exactly as a host plugin does (``app.tasks.write_task_configs``),
+uploads the assets, submits the task (configs, ``task.json`` last), lets the
+farm emulator render a few frames in a background thread, and auto-downloads
+every frame as soon as it is done. ``farm-emulate`` plays the farm's side for a
+task submitted by other means (docs/farm-protocol.md).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from pathlib import Path
 from typing import Any, List
 
+from .._files import write_atomic
 from ..app.console import EXIT_CANCELLED, run_cancellable
 from ..errors import RfsyncError
 from .bars import ProgressBars
@@ -63,28 +64,22 @@ def make_demo_scene(folder: Path, frames: int) -> List[Path]:
         path = folder / "scene" / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists() or path.stat().st_size != size:
-            path.write_bytes(os.urandom(size))
+            write_atomic(str(path), os.urandom(size))
         files.append(path)
         lines.append(f'setAttr "file_{path.stem}.fileTextureName" -type "string" "{path.as_posix()}";')
-    scene.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_atomic(str(scene), "\n".join(lines) + "\n")
     return files
-
-
-def _write_json(path: Path, doc: Any) -> Path:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(doc, indent=2, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from ..api_upload import upload_config
+    from ..app.tasks import TaskInfo, write_task_configs
     from ..client import Client
+    from ..collect import CollectResult
     from ..config import default_download_root
-    from ..farm import new_task_id, task_config_document
-    from ..farm_emulator import FarmEmulator, writer_for
-    from ..manifest import UploadManifest
-    from ..paths import local_to_server
+    from ..farm.ids import new_task_id
+    from ..farm.layout import CONFIG_NAMES, INPUT_PREFIX, UPLOAD_CONFIG, submit_batches
+    from ..testing.farm_emulator import FarmEmulator, writer_for
     from ..transfer.download import Downloader
     from ..transfer.upload import Uploader
 
@@ -96,26 +91,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with Client(args.platform) as client:
         _say(f"rfsync demo on platform {client.platform.name!r} ({client.platform.location}), task {task_id}")
         files = make_demo_scene(work, args.frames)
-        scene_server = local_to_server(str(files[0]))
-        manifest = UploadManifest(
-            scene=[{"local": str(files[0]), "server": scene_server}],
-            asset=[{"local": str(p), "server": local_to_server(str(p))} for p in files[1:]],
-        )
-        upload_json = Path(manifest.save(work / "upload.json"))
+        info = TaskInfo(task_id, str(files[0]), host="maya", host_version="2024", renderer="arnold",
+                        frames=f"1-{args.frames}", layers=["beauty"], cameras=["shotCam"])
+        configs = write_task_configs(str(work), info, CollectResult(found=[str(p) for p in files]))
+        upload_json = Path(configs[UPLOAD_CONFIG])
         _say(f"[1/4] scene and {len(files) - 1} textures in {work / 'scene'}; upload list {upload_json}")
 
         uploaded = Uploader(client, progress=bars.progress).upload_manifest(upload_json)
         bars.close()
         uploaded.raise_for_failures()
-        _say(f"[2/4] uploaded {len(uploaded.uploaded)} files ({len(uploaded.skipped)} unchanged) to input/")
+        _say(f"[2/4] uploaded {len(uploaded.uploaded)} files ({len(uploaded.skipped)} unchanged) to {INPUT_PREFIX}")
 
-        task = task_config_document(task_id, scene_server, host="maya", host_version="2024", renderer="arnold",
-                                    frames=f"1-{args.frames}", layers=["beauty"], cameras=["shotCam"])
-        cfg = [_write_json(work / "asset.json", {"scene": scene_server, "assets": [e["server"] for e in
-                                                                                   manifest.asset]}),
-               _write_json(work / "tips.json", {}), upload_json]
-        upload_config(task_id, [str(p) for p in cfg], client=client)
-        upload_config(task_id, [str(_write_json(work / "task.json", task))], client=client)  # task.json last
+        for batch in submit_batches(configs[name] for name in CONFIG_NAMES):  # task.json last
+            upload_config(task_id, batch, client=client)
         _say(f"[3/4] submitted task {task_id}: {args.frames} frames; the emulated farm starts rendering")
 
         emulator = FarmEmulator(writer_for(client.platform), task_id, frame_time=args.frame_time,
@@ -142,7 +130,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_farm_emulate(args: argparse.Namespace) -> int:
     from ..client import Client
-    from ..farm_emulator import FarmEmulator, writer_for
+    from ..testing.farm_emulator import FarmEmulator, writer_for
 
     with Client(args.platform) as client:
         emulators = [

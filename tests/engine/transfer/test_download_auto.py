@@ -11,7 +11,7 @@ from download_helpers import client, emulator, farm_platform, files_under, submi
 
 from rfsync_core.client import Client
 from rfsync_core.errors import TaskNotFoundError
-from rfsync_core.farm_emulator import frame_output_bytes
+from rfsync_core.testing.farm_emulator import frame_output_bytes
 from rfsync_core.transfer.download import Downloader
 from rfsync_core.transfer.progress import Progress
 

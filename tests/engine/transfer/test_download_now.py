@@ -11,7 +11,7 @@ from download_helpers import client, farm_platform, files_under, render, submit 
 
 from rfsync_core.client import Client
 from rfsync_core.errors import UnsafePathError
-from rfsync_core.farm_emulator import frame_output_bytes, writer_for
+from rfsync_core.testing.farm_emulator import frame_output_bytes, writer_for
 from rfsync_core.transfer.download import Downloader
 
 FRAMES = ["masterLayer/sh010.0001.exr", "masterLayer/sh010.0002.exr", "render.log"]

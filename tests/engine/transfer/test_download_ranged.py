@@ -13,7 +13,7 @@ import pytest
 from download_helpers import client, farm_platform  # noqa: F401
 
 from rfsync_core.client import Client
-from rfsync_core.farm_emulator import writer_for
+from rfsync_core.testing.farm_emulator import writer_for
 from rfsync_core.transfer.dl_gate import ConcurrencyGate
 from rfsync_core.transfer.dl_ranged import plan_ranges
 from rfsync_core.transfer.download import Downloader

@@ -11,7 +11,7 @@ from download_helpers import client, farm_platform, files_under, render  # noqa:
 
 from rfsync_core.client import Client
 from rfsync_core.errors import FarmError
-from rfsync_core.farm_emulator import writer_for
+from rfsync_core.testing.farm_emulator import writer_for
 from rfsync_core.transfer.download import Downloader
 
 

@@ -1,16 +1,18 @@
 """A farm emulator: plays the farm's side of docs/farm-protocol.md, for tests and demos.
 
 It is deliberately *not* part of the engine (no engine module imports it) and it
-does not use rfsync's storage engines to write: on a folder platform it uses
-plain file operations (temp name + ``os.replace``), on an S3 platform an
-independent client (boto3, a test dependency imported only when the S3 writer
-is built). So what rfsync reads was written by someone else, as on a real farm.
+does not use rfsync's storage engines to write: on a folder platform it writes
+plain files (rfsync's one atomic writer, ``_files.write_atomic``: a hidden
+``.tmp`` name in the same folder, renamed into place, as §4 asks of a farm), on
+an S3 platform an independent client (boto3, a test dependency imported only
+when the S3 writer is built). So what rfsync reads was written by someone else,
+as on a real farm.
 
-The emulator picks up a task (waits for ``tasks/<id>/cfg/task.json``), then for
-each frame: marks it ``rendering``, waits ``frame_time``, writes the frame's
-outputs (small generated files), and only then marks it ``done`` (or
-``failed``), replacing ``status.json`` atomically each time. It can fail frames,
-fail the task, or stop it.
+The emulator picks up a task (waits for ``tasks/<id>/cfg/task.json``, which the
+client uploads last), then for each frame: marks it ``rendering``, waits
+``frame_time``, writes the frame's outputs (small generated files), and only
+then marks it ``done`` (or ``failed``), replacing ``status.json`` atomically
+each time. It can fail frames, fail the task, or stop it.
 """
 
 from __future__ import annotations
@@ -24,16 +26,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Protocol, Set
 
-from .config import Credentials, Platform, resolve_credentials
-from .errors import ConfigError, FarmError
-from .farm import (
-    PROTOCOL_VERSION,
-    TaskConfig,
-    check_task_id,
-    config_key,
-    parse_task_config,
-    status_key,
-)
+from .._files import write_atomic
+from ..config import Credentials, Platform, resolve_credentials
+from ..errors import ConfigError, FarmError
+from ..farm.configs import TaskConfig, parse_task_config
+from ..farm.ids import check_task_id
+from ..farm.layout import TASK_CONFIG, status_key, submitted_key
+from ..farm.status import FrameStatus, TaskStatus, task_status_document
 
 
 class FarmWriter(Protocol):
@@ -53,7 +52,7 @@ class FarmWriter(Protocol):
 
 
 class FolderFarmWriter:
-    """Writes into a folder platform with plain file operations: temp name in the same folder + rename."""
+    """Writes into a folder platform with plain file operations: a hidden temp name in the same folder + rename."""
 
     def __init__(self, root: str) -> None:
         self.root = Path(os.path.expanduser(root))
@@ -65,12 +64,7 @@ class FolderFarmWriter:
     def put(self, key: str, data: bytes) -> None:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.parent / f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp"
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        write_atomic(str(path), data)
 
     def get(self, key: str) -> Optional[bytes]:
         try:
@@ -223,29 +217,29 @@ class FarmEmulator:
         """Wait for ``task.json`` (submitted last by the client) and read it."""
         deadline = time.monotonic() + self.pickup_timeout
         while True:
-            data = self.writer.get(config_key(self.task_id, "task.json"))
+            data = self.writer.get(submitted_key(self.task_id))
             if data is not None:
                 self.config = parse_task_config(data, self.task_id)
                 return self.config
             if time.monotonic() >= deadline or self._stop.wait(0.1):
-                raise FarmError(f"task {self.task_id}: no task.json on {self.writer.name} "
+                raise FarmError(f"task {self.task_id}: no {TASK_CONFIG} on {self.writer.name} "
                                 f"after {self.pickup_timeout:.0f} s")
 
     def _write_status(self, state: str, message: str = "") -> None:
         assert self.config is not None
-        doc: Dict[str, Any] = {
-            "schema": PROTOCOL_VERSION,
-            "task_id": self.task_id,
-            "scene": self.config.scene_name,
-            "state": state,
-            "output_prefix": self.config.output_prefix,
-            "frames": self._frames,
-            "updated": _now_iso(),
-            "farm": "rfsync farm emulator",
-        }
-        if message:
-            doc["message"] = message
-        self.writer.put(status_key(self.task_id), json.dumps(doc, indent=1).encode("utf-8"))
+        status = TaskStatus(
+            task_id=self.task_id,
+            scene=self.config.scene_name,
+            state=state,
+            output_prefix=self.config.output_prefix,
+            frames=tuple(FrameStatus(e["frame"], e["state"], tuple(e["outputs"]), e.get("message", ""))
+                         for e in self._frames),
+            updated=_now_iso(),
+            message=message,
+            extra={"farm": "rfsync farm emulator"},
+        )
+        data = json.dumps(task_status_document(status), indent=1).encode("utf-8")
+        self.writer.put(status_key(self.task_id), data)
 
     def _layers(self) -> List[str]:
         assert self.config is not None
