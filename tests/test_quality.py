@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ENGINE = ROOT / "rfsync_core"
 # Packages of rfsync_core that are not the engine (tests/test_layout.py holds the whole import rule);
 # hosts.py is the old path of the host helpers, a re-export of app/ kept for one release.
-NOT_ENGINE = {"app", "ui", "cli", "testing", "farm_emulator.py", "hosts.py", "__main__.py"}
+NOT_ENGINE = {"app", "ui", "cli", "testing", "hosts.py", "__main__.py"}
 FORBIDDEN_IN_ENGINE = ("Qt", "PySide2", "PySide6", "PyQt5", "PyQt6", "shiboken2", "shiboken6", "maya", "hou",
                        "hdefereval", "Katana", "NodegraphAPI", "UI4", "tqdm", "boto3")
 
