@@ -1,53 +1,37 @@
 """Storage engines: pick one for a platform.
 
-The engines themselves are imported lazily so ``import rfsync_core.storage``
-stays cheap (the S3 engine pulls in ``requests``).
+The contract lives in :mod:`.base` (engines import it from there, never from
+this package, so the package and its engines import no cycle). The engines
+themselves are imported lazily so ``import rfsync_core.storage`` stays cheap
+(the S3 engine pulls in ``requests``).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping, Optional
 
-from ..errors import ConfigError, CredentialsError, UnsafePathError
+from ..errors import ConfigError, CredentialsError
 from .base import (
     CHUNK_SIZE,
     DEFAULT_MIN_PART_SIZE,
     DEFAULT_MULTIPART_THRESHOLD,
     MAX_PARTS,
+    S3_MIN_PART_SIZE,
     ByteHook,
     MiB,
     ObjectInfo,
     PartInfo,
     Storage,
+    Writer,
+    check_key,
     no_hook,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..config import Credentials, Platform
 
-__all__ = ["CHUNK_SIZE", "DEFAULT_MIN_PART_SIZE", "DEFAULT_MULTIPART_THRESHOLD", "MAX_PARTS", "ByteHook", "MiB",
-           "ObjectInfo", "PartInfo", "Storage", "check_key", "no_hook", "open_storage"]
-
-
-
-def check_key(key: str) -> str:
-    """Refuse keys that could not round-trip through every engine.
-
-    A key is ``/``-separated and relative; empty, ``.`` and ``..`` segments,
-    a leading ``/``, backslashes and NUL are refused: on a folder they could
-    escape the root, and on S3 the SigV4 canonical path would normalise them
-    away (a signature mismatch, or a different object than meant).
-    """
-    if not isinstance(key, str) or not key:
-        raise UnsafePathError(f"storage key {key!r} is empty")
-    if "\x00" in key or "\\" in key:
-        raise UnsafePathError(f"storage key {key!r} contains a NUL or a backslash")
-    if key.startswith("/"):
-        raise UnsafePathError(f"storage key {key!r} must not start with '/'")
-    for part in key.split("/"):
-        if part in ("", ".", ".."):
-            raise UnsafePathError(f"storage key {key!r} has an empty, '.' or '..' segment")
-    return key
+__all__ = ["CHUNK_SIZE", "DEFAULT_MIN_PART_SIZE", "DEFAULT_MULTIPART_THRESHOLD", "MAX_PARTS", "S3_MIN_PART_SIZE",
+           "ByteHook", "MiB", "ObjectInfo", "PartInfo", "Storage", "Writer", "check_key", "no_hook", "open_storage"]
 
 
 def _option(options: Mapping[str, Any], name: str, kind: type, default: Any) -> Any:

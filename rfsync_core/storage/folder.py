@@ -1,28 +1,26 @@
 """Folder storage: a local directory or a mounted share.
 
-Every write goes to a temp name beside the target (``.<name>.rfsync-<random>.tmp``),
-is fsynced, checked (size, and MD5 when the caller gave one) and only then
-renamed over the target with ``os.replace``, so a failed or cancelled transfer
-never leaves a complete-looking file. Multipart uploads are emulated under
-``<root>/.rfsync-multipart/<upload_id>/`` with one file per part named after its
-number and MD5, so listing the parts needs no extra bookkeeping.
+Every write goes to a temp name beside the target (``.<name>.rfsync-<random>.tmp``,
+:func:`rfsync_core._files.temp_name`, created with ``O_EXCL | O_NOFOLLOW`` so a
+planted link is never written through), is fsynced, checked (size, and MD5 when
+the caller gave one) and only then renamed over the target with ``os.replace``,
+so a failed or cancelled transfer never leaves a complete-looking file.
+Multipart uploads are emulated under ``<root>/.rfsync-multipart/<upload_id>/``
+(:mod:`.folder_multipart`).
 """
 
 from __future__ import annotations
 
-import errno
 import hashlib
-import json
 import os
 import re
 import shutil
-import tempfile
 import threading
 import uuid
-from typing import BinaryIO, Callable, Dict, Iterable, Iterator, List, NoReturn, Optional, Sequence, Tuple
+from typing import Callable, Iterable, Iterator, List, NoReturn, Optional, Sequence, Tuple
 
+from .._files import create_new, fsync_dir, temp_name
 from ..errors import (
-    AccessDeniedError,
     BadDigestError,
     ChangedDuringTransferError,
     LocalPathError,
@@ -33,66 +31,45 @@ from ..errors import (
     UnsafePathError,
 )
 from ..paths import safe_join
-from . import CHUNK_SIZE, DEFAULT_MIN_PART_SIZE, DEFAULT_MULTIPART_THRESHOLD, MAX_PARTS
-from .base import ByteHook, ObjectInfo, PartInfo, no_hook
+from .base import (
+    CHUNK_SIZE,
+    DEFAULT_MIN_PART_SIZE,
+    DEFAULT_MULTIPART_THRESHOLD,
+    MAX_PARTS,
+    ByteHook,
+    ObjectInfo,
+    PartInfo,
+    Writer,
+    no_hook,
+)
+from .folder_io import open_source, read_chunks, storage_error
+from .folder_multipart import (
+    MULTIPART_DIR,
+    PART_RE,
+    check_upload,
+    files_of_part,
+    meta_json,
+    part_name,
+    read_parts,
+    upload_folder,
+)
 
-MULTIPART_DIR = ".rfsync-multipart"
+__all__ = ["MULTIPART_DIR", "FolderStorage", "fsync_dir"]
+
 _TEMP_RE = re.compile(r"^\..*\.rfsync-[^/]*\.tmp$")
-_UPLOAD_ID_RE = re.compile(r"^[0-9a-f]{32}$")
-_PART_RE = re.compile(r"^(\d{5})\.([0-9a-f]{32})\.part$")
-_TRANSIENT_ERRNOS = {
-    getattr(errno, name)
-    for name in ("EIO", "ETIMEDOUT", "ESTALE", "ENETDOWN", "ENETUNREACH", "EHOSTDOWN", "EHOSTUNREACH",
-                 "ECONNRESET", "ECONNABORTED", "EAGAIN", "EBUSY")
-    if hasattr(errno, name)
-}
-
-
-def _read_chunks(fh: BinaryIO, path: str, length: Optional[int], chunk: int) -> Iterator[bytes]:
-    """Read a local source file; its errors are LocalPathError, never a storage error."""
-    left = length
-    while left is None or left > 0:
-        want = chunk if left is None else min(chunk, left)
-        try:
-            data = fh.read(want)
-        except OSError as exc:
-            raise LocalPathError(f"cannot read {path}: {exc.strerror or exc}") from None
-        if not data:
-            return
-        if left is not None:
-            left -= len(data)
-        yield data
-
-
-def _open_source(path: str) -> Tuple[BinaryIO, int]:
-    try:
-        fh = open(path, "rb")  # noqa: SIM115 - closed by the caller
-        size = os.fstat(fh.fileno()).st_size
-    except OSError as exc:
-        raise LocalPathError(f"cannot open {path}: {exc.strerror or exc}") from None
-    return fh, size
-
-
-def fsync_dir(path: str) -> None:
-    """Make a rename durable where the OS allows it (not on Windows, not on some shares)."""
-    if os.name == "nt":
-        return
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+"""Names hidden from listings and refused as keys: every :data:`rfsync_core._files.TEMP_RE` name (what
+:func:`~rfsync_core._files.temp_name` gives now) and the ``tempfile.mkstemp`` names of earlier versions
+(``.<name>.rfsync-<8 chars>.tmp``), so their leftovers stay hidden too."""
+_TEMP_MODE = 0o600
+"""Temp files (and so the objects they become) are created owner-only, as ``tempfile.mkstemp`` made them."""
 
 
 class FolderStorage:
     """Objects as files under ``root``. Thread-safe (every write is its own temp file)."""
 
     max_parts: int = MAX_PARTS
+    checks_download_md5: bool = False
+    """A folder keeps no MD5 (``head`` gives an empty ETag), so downloads are checked by the caller."""
 
     def __init__(
         self,
@@ -130,22 +107,7 @@ class FolderStorage:
             raise TransferCancelled(f"transfer on {self.name} interrupted")
 
     def _fail(self, exc: OSError, op: str, key: str, path: str) -> NoReturn:
-        where = f"{op} {key!r} in {self.root}"
-        reason = exc.strerror or str(exc)
-        if isinstance(exc, (FileNotFoundError, IsADirectoryError, NotADirectoryError)) and op in (
-            "head", "download", "list parts of", "complete multipart upload",
-        ):
-            raise NotFoundError(f"{where} failed: not found ({path})", code="NoSuchKey", key=key) from exc
-        if isinstance(exc, PermissionError):
-            raise AccessDeniedError(
-                f"{where} failed: permission denied on {path}. Check the permissions of the folder {self.root}",
-                code="AccessDenied", key=key,
-            ) from exc
-        if exc.errno in _TRANSIENT_ERRNOS:
-            raise StorageConnectionError(f"{where} failed: {reason} ({path})",
-                                         code=errno.errorcode.get(exc.errno or 0, "OSError"), key=key) from exc
-        code = errno.errorcode.get(exc.errno or 0, type(exc).__name__)
-        raise StorageError(f"{where} failed: {reason} ({path})", code=code, key=key) from exc
+        raise storage_error(exc, op, key, path, self.root) from exc
 
     def _atomic_write(
         self,
@@ -166,10 +128,10 @@ class FolderStorage:
         """
         gen = self._generation
         parent = os.path.dirname(target)
-        base = os.path.basename(target)
         try:
             os.makedirs(parent, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{base[:100]}.rfsync-", suffix=".tmp", dir=parent)
+            tmp = temp_name(target)
+            fd = create_new(tmp, _TEMP_MODE)
         except OSError as exc:
             self._fail(exc, op, key, parent)
         digest = hashlib.md5()
@@ -218,10 +180,10 @@ class FolderStorage:
     # -- objects -----------------------------------------------------------------------------------------
     def put_file(self, key: str, path: str, *, md5: Optional[bytes] = None, hook: ByteHook = no_hook) -> ObjectInfo:
         target = self._path(key)
-        fh, expected = _open_source(path)
+        fh, expected = open_source(path)
         with fh:
             size, etag = self._atomic_write(
-                key, target, _read_chunks(fh, path, None, self.chunk_size), op="upload", hook=hook,
+                key, target, read_chunks(fh, path, None, self.chunk_size), op="upload", hook=hook,
                 expected_size=expected, md5=md5, source=path,
             )
         return ObjectInfo(key=key, size=size, etag=etag, mtime=self._mtime(target))
@@ -292,8 +254,12 @@ class FolderStorage:
         yield from found
 
     def get_to_file(
-        self, key: str, fileobj: BinaryIO, *, offset: int = 0, hook: ByteHook = no_hook
+        self, key: str, fileobj: Writer, *, offset: int = 0, length: Optional[int] = None,
+        hook: ByteHook = no_hook,
     ) -> ObjectInfo:
+        """See :class:`Storage`; ``length`` reads only ``offset .. offset+length-1`` (fewer at the end)."""
+        if length is not None and length < 1:
+            raise ValueError("length must be >= 1")
         path = self._path(key)
         gen = self._generation
         try:
@@ -309,10 +275,11 @@ class FolderStorage:
                         code="InvalidRange", key=key,
                     )
                 fh.seek(offset)
+                want = st.st_size - offset if length is None else min(length, st.st_size - offset)
                 received = 0
-                while True:
+                while length is None or received < want:  # unbounded: to the end, so growth is noticed
                     self._check(gen)
-                    data = fh.read(self.chunk_size)
+                    data = fh.read(self.chunk_size if length is None else min(self.chunk_size, want - received))
                     if not data:
                         break
                     hook(len(data))
@@ -320,7 +287,7 @@ class FolderStorage:
                     received += len(data)
             except OSError as exc:
                 self._fail(exc, "download", key, path)
-        if offset + received != st.st_size:
+        if received != want:
             raise StorageConnectionError(
                 f"download {key!r} in {self.root}: the file changed size while being read", code="ShortRead",
                 key=key,
@@ -342,46 +309,14 @@ class FolderStorage:
     def _upload_dir(self, key: str, upload_id: str, op: str) -> str:
         """The folder of an unfinished upload of ``key``; NotFoundError (NoSuchUpload) when it is gone."""
         self._path(key)
-        folder = os.path.join(self.root, MULTIPART_DIR, upload_id)
-        missing = NotFoundError(f"{op} {key!r} in {self.root} failed: no such multipart upload {upload_id!r}",
-                                code="NoSuchUpload", key=key)
-        if not _UPLOAD_ID_RE.match(upload_id or ""):
-            raise missing
-        try:
-            with open(os.path.join(folder, "meta.json"), encoding="utf-8") as fh:
-                meta = json.load(fh)
-        except FileNotFoundError:
-            raise missing from None
-        except (OSError, ValueError) as exc:
-            raise StorageError(f"{op} {key!r}: unreadable multipart state in {folder}: {exc}",
-                               code="BadUploadState", key=key) from exc
-        if not isinstance(meta, dict) or meta.get("key") != key:
-            raise missing
-        return folder
+        return check_upload(self.root, key, upload_id, op)
 
     def create_multipart(self, key: str) -> str:
         self._path(key)
         upload_id = uuid.uuid4().hex
-        folder = os.path.join(self.root, MULTIPART_DIR, upload_id)
-        meta = json.dumps({"key": key}).encode("utf-8")
-        self._atomic_write(key, os.path.join(folder, "meta.json"), [meta], op="start multipart upload")
+        folder = upload_folder(self.root, upload_id)
+        self._atomic_write(key, os.path.join(folder, "meta.json"), [meta_json(key)], op="start multipart upload")
         return upload_id
-
-    def _parts(self, folder: str) -> Dict[int, Tuple[str, str, int, float]]:
-        """Part number -> (file name, md5 hex, size, mtime); the newest file wins a duplicate."""
-        out: Dict[int, Tuple[str, str, int, float]] = {}
-        for entry in os.scandir(folder):
-            m = _PART_RE.match(entry.name)
-            if not m:
-                continue
-            try:
-                st = entry.stat()
-            except FileNotFoundError:
-                continue
-            number = int(m.group(1))
-            if number not in out or st.st_mtime > out[number][3]:
-                out[number] = (entry.name, m.group(2), st.st_size, st.st_mtime)
-        return out
 
     def upload_part(
         self,
@@ -399,7 +334,7 @@ class FolderStorage:
             raise ValueError(f"part number {number} is outside 1..{self.max_parts}")
         op = f"upload part {number} of"
         folder = self._upload_dir(key, upload_id, op)
-        fh, file_size = _open_source(path)
+        fh, file_size = open_source(path)
         with fh:
             if offset + length > file_size:
                 raise ChangedDuringTransferError(
@@ -410,30 +345,23 @@ class FolderStorage:
             except OSError as exc:
                 raise LocalPathError(f"cannot read {path}: {exc.strerror or exc}") from None
             size, etag = self._atomic_write(
-                key, os.path.join(folder, f"{number:05d}.part"), _read_chunks(fh, path, length, self.chunk_size),
+                key, os.path.join(folder, f"{number:05d}.part"), read_chunks(fh, path, length, self.chunk_size),
                 op=op, hook=hook, expected_size=length, md5=md5, source=path,
-                rename_to=lambda digest: os.path.join(folder, f"{number:05d}.{digest}.part"),
+                rename_to=lambda digest: os.path.join(folder, part_name(number, digest)),
             )
-        final = os.path.join(folder, f"{number:05d}.{etag}.part")
-        for other in self._parts_named(folder, number):
-            if other != os.path.basename(final):
+        final = part_name(number, etag)
+        for other in files_of_part(folder, number):
+            if other != final:
                 try:
                     os.unlink(os.path.join(folder, other))
                 except OSError:
                     pass
         return PartInfo(number=number, size=size, etag=etag)
 
-    @staticmethod
-    def _parts_named(folder: str, number: int) -> List[str]:
-        try:
-            return [n for n in os.listdir(folder) if n.startswith(f"{number:05d}.") and n.endswith(".part")]
-        except OSError:
-            return []
-
     def list_parts(self, key: str, upload_id: str) -> List[PartInfo]:
         folder = self._upload_dir(key, upload_id, "list parts of")
         try:
-            parts = self._parts(folder)
+            parts = read_parts(folder)
         except OSError as exc:
             self._fail(exc, "list parts of", key, folder)
         return [PartInfo(number=n, size=parts[n][2], etag=parts[n][1]) for n in sorted(parts)]
@@ -448,8 +376,8 @@ class FolderStorage:
             raise ValueError("complete_multipart needs at least one part and no duplicate part numbers")
         files = []
         for part in ordered:
-            name = f"{part.number:05d}.{part.etag.lower()}.part"
-            if not _PART_RE.match(name) or not os.path.isfile(os.path.join(folder, name)):
+            name = part_name(part.number, part.etag.lower())
+            if not PART_RE.match(name) or not os.path.isfile(os.path.join(folder, name)):
                 raise StorageError(
                     f"{op} {key!r} in {self.root}: part {part.number} with ETag {part.etag!r} was not uploaded",
                     code="InvalidPart", key=key,
@@ -460,7 +388,7 @@ class FolderStorage:
             for name in files:
                 try:
                     with open(name, "rb") as fh:
-                        yield from _read_chunks(fh, name, None, self.chunk_size)
+                        yield from read_chunks(fh, name, None, self.chunk_size)
                 except OSError as exc:
                     self._fail(exc, op, key, name)
 

@@ -1,44 +1,17 @@
-"""S3-compatible storage over ``requests`` with SigV4 from ``requests-aws4auth``.
+"""The S3 engine: :class:`S3Storage`, the :class:`~rfsync_core.storage.base.Storage` operations.
 
-Design notes (why it looks like this):
-
-* The HTTP layer (:mod:`._s3transport`) is one ``requests`` session per worker
-  thread (keep-alive), explicit ``(connect, read)`` timeouts and no retries
-  (retries live in :mod:`rfsync_core.transfer.retry`); every request is signed
-  by the thread's ``AWS4Auth`` and sent straight to the thread's adapter. For
-  small files the client's CPU is the limit, so per-request work is kept low.
-* Every PUT carries ``Content-MD5`` so the server refuses corrupted bytes, and
-  the returned ETag is compared with the MD5 where it is one. Parts carry it
-  until the server has shown that it answers a part with the MD5 of what it
-  received; from then on the client compares that ETag with its own MD5
-  instead, and the final CompleteMultipartUpload names those MD5s, so the
-  server itself refuses to assemble a part that differs. The check is the
-  same; the server hashes each part once instead of twice (measured in
-  ``bench/``: the second hash was a fifth of the server's CPU for a 1 GiB
-  upload). A part that arrives corrupted raises :class:`PartCorruptedError`
-  and parts carry ``Content-MD5`` again. File bodies are signed as
-  ``UNSIGNED-PAYLOAD`` (integrity is the MD5). A slice
-  that fits the engine's buffer budget is read once into memory, hashed and
-  sent from there; a bigger one is hashed, then streamed (:mod:`._s3body`), so
-  memory stays bounded whatever the size.
-* :meth:`S3Storage.interrupt` shuts down every socket the engine opened, so a
-  worker blocked in ``send`` or ``recv`` wakes within moments; requests
-  started before the interrupt end in ``TransferCancelled``.
+Requests, signing and error mapping are in :mod:`.client`; the design notes
+(why MD5 on every PUT, why parts stop sending it, why bodies are read once or
+streamed) are in the package docstring, :mod:`rfsync_core.storage.s3`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import threading
-import xml.etree.ElementTree as ET
-from typing import Any, BinaryIO, Dict, Iterator, List, Optional, Sequence, Tuple
-from urllib.parse import quote, urlsplit
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
-from requests import Response
-
-from .._version import __version__
-from ..errors import (
-    AccessDeniedError,
+from ..._files import MiB, is_md5
+from ...errors import (
     BadDigestError,
     ChangedDuringTransferError,
     NotFoundError,
@@ -46,34 +19,26 @@ from ..errors import (
     ServerError,
     StorageConnectionError,
     StorageError,
-    TransferCancelled,
     UnsafePathError,
 )
-from . import (
+from ..base import (
     CHUNK_SIZE,
     DEFAULT_MIN_PART_SIZE,
     DEFAULT_MULTIPART_THRESHOLD,
     MAX_PARTS,
+    S3_MIN_PART_SIZE,
+    ByteHook,
+    ObjectInfo,
+    PartInfo,
+    Writer,
     check_key,
+    no_hook,
 )
-from ._s3body import Buffer, BufferBudget, iter_slice, md5_of, open_source, read_slice
-from ._s3transport import NET_ERRORS, Transport, read_body, release
-from ._s3util import (
-    CONTENT_RANGE_RE,
-    b64,
-    clean_etag,
-    error_class,
-    escape,
-    http_time,
-    is_md5,
-    iso_time,
-    parse_xml,
-    query_string,
-    xml_text,
-)
-from .base import ByteHook, ObjectInfo, PartInfo, no_hook
+from .body import Buffer, BufferBudget, hashing, iter_slice, md5_of, open_source, read_slice
+from .client import S3Client
+from .transport import NET_ERRORS, read_body, release
+from .util import b64, clean_etag, escape, http_time, iso_time, plan_range, xml_text
 
-MiB = 1024 * 1024
 BUFFER_BUDGET = 96 * MiB
 """File bytes held in memory at once by one engine (all threads): the memory bound of uploads."""
 SMALL_BODY = 64 * 1024
@@ -81,10 +46,7 @@ SMALL_BODY = 64 * 1024
 _NET_ERRORS = NET_ERRORS
 
 
-# -- the engine ----------------------------------------------------------------------------------------------
-
-
-class S3Storage:
+class S3Storage(S3Client):
     """One bucket (and key prefix) on an S3-compatible server. Thread-safe."""
 
     max_parts: int = MAX_PARTS
@@ -110,165 +72,20 @@ class S3Storage:
         chunk_size: int = CHUNK_SIZE,
         verify_etag: bool = True,
     ) -> None:
-        split = urlsplit(endpoint.strip())
-        if split.scheme not in ("http", "https") or not split.netloc:
-            raise StorageError(f"S3 endpoint {endpoint!r} must look like https://host[:port]", code="BadEndpoint")
-        if not bucket or "/" in bucket:
-            raise StorageError(f"S3 bucket name {bucket!r} is empty or contains '/'", code="BadBucket")
-        if min_part_size < 5 * 1024 * 1024:
+        super().__init__(endpoint=endpoint, bucket=bucket, access_key=access_key, secret_key=secret_key,
+                         prefix=prefix, region=region, session_token=session_token, path_style=path_style,
+                         timeout=timeout, pool_size=pool_size, verify_tls=verify_tls)
+        if min_part_size < S3_MIN_PART_SIZE:
             raise StorageError("min_part_size must be at least 5 MiB (an S3 rule)", code="BadPartSize")
-        self.endpoint = f"{split.scheme}://{split.netloc}"
-        self.bucket = bucket
-        self.prefix = prefix.strip("/")
-        self.region = region or "us-east-1"
-        self.path_style = path_style
-        self.timeout = timeout
-        self.pool_size = max(1, pool_size)
-        self.verify_tls = verify_tls
         self.multipart_threshold = multipart_threshold
         self.min_part_size = min_part_size
         self.chunk_size = chunk_size
         self.verify_etag = verify_etag
-        self.name = f"s3://{bucket}/{self.prefix}".rstrip("/")
-        self._access_key = access_key
-        self._secret_key = secret_key
-        self._session_token = session_token
-        self._lock = threading.Lock()
-        self._generation = 0
         self._budget = BufferBudget(BUFFER_BUDGET)
         self._part_etags_are_md5 = False
         """Set once a part's ETag came back as the MD5 of what was sent; parts then skip ``Content-MD5``."""
         self.buffer_limit = max(min_part_size, 16 * MiB)
         """Slices up to this size are read once into memory (when the budget allows)."""
-        if path_style:
-            origin, self._base_path = self.endpoint, f"/{quote(bucket, safe='')}"
-        else:
-            origin, self._base_path = f"{split.scheme}://{bucket}.{split.netloc}", ""
-        self._http = Transport(origin, access_key=access_key, secret_key=secret_key, region=self.region,
-                               session_token=session_token, timeout=timeout, verify_tls=verify_tls,
-                               pool_size=self.pool_size, user_agent=f"rfsync/{__version__}")
-
-    def __repr__(self) -> str:
-        return f"S3Storage(endpoint={self.endpoint!r}, bucket={self.bucket!r}, prefix={self.prefix!r})"
-
-    # -- plumbing ----------------------------------------------------------------------------------------
-    def _check(self, generation: int) -> None:
-        if generation != self._generation:
-            raise TransferCancelled(f"transfer on {self.name} interrupted")
-
-    def _full_key(self, key: str) -> str:
-        return f"{self.prefix}/{key}" if self.prefix else key
-
-    def _path(self, key: Optional[str]) -> str:
-        if key is not None:
-            return f"{self._base_path}/{quote(self._full_key(key), safe='/~')}"
-        return self._base_path or "/"
-
-    def _where(self, key: Optional[str]) -> str:
-        target = f"s3://{self.bucket}/{self._full_key(key)}" if key is not None else self.name
-        return f"{target} ({self.endpoint})"
-
-    def _scrub(self, text: str) -> str:
-        for secret in (self._secret_key, self._session_token):
-            if secret:
-                text = text.replace(secret, "***")
-        return text
-
-    def _error(self, resp: Response, op: str, key: Optional[str], content: bytes = b"") -> StorageError:
-        status = resp.status_code
-        root = parse_xml(content)
-        code = xml_text(root, "Code") if root is not None and root.tag == "Error" else ""
-        message = xml_text(root, "Message") if root is not None and root.tag == "Error" else ""
-        if not code:
-            code = {404: "NoSuchKey" if key else "NoSuchBucket", 403: "AccessDenied", 503: "SlowDown",
-                    429: "SlowDown"}.get(status, f"HTTP{status}")
-        cls = error_class(status, code)
-        if cls is NotFoundError and code == "NoSuchKey" and key is None:
-            code = "NoSuchBucket"
-        text = f"{op} {self._where(key)} failed: {code} (HTTP {status})"
-        if message:
-            text += f": {' '.join(message.split())[:500].rstrip('.')}"
-        if cls is AccessDeniedError:
-            text += (f". Check the access key, the secret key and the permissions for bucket "
-                     f"'{self.bucket}' on {self.endpoint}")
-        elif cls is NotFoundError and code == "NoSuchBucket":
-            text += f". Check the bucket name '{self.bucket}' and the endpoint {self.endpoint}"
-        return cls(self._scrub(text), code=code, status=status, key=key or "")
-
-    def _net_error(self, exc: BaseException, op: str, key: Optional[str], gen: int,
-                   during: str = "") -> StorageConnectionError:
-        self._check(gen)
-        name = type(exc).__name__
-        return StorageConnectionError(self._scrub(f"{op} {self._where(key)} failed{during}: {name}: {exc}"),
-                                      code=name, key=key or "")
-
-    def _request(
-        self,
-        method: str,
-        key: Optional[str],
-        *,
-        op: str,
-        params: Optional[Dict[str, Optional[str]]] = None,
-        headers: Optional[Dict[str, str]] = None,
-        body: Optional[bytes] = None,
-        stream: Optional[Tuple[int, Iterator[Any], ByteHook]] = None,
-        ok: Sequence[int] = (200,),
-        generation: Optional[int] = None,
-        unsigned: bool = False,
-    ) -> Response:
-        """One signed request. ``body`` is sent as one block, its SHA-256 signed unless
-        ``unsigned``; ``stream`` = ``(length, chunks, hook)`` is sent chunk by chunk as
-        ``UNSIGNED-PAYLOAD`` (``hook`` runs before each chunk). The caller reads (or
-        releases) the answer."""
-        gen = self._generation if generation is None else generation
-        self._check(gen)
-        path = self._path(key)
-        target = f"{path}?{query_string(params)}" if params else path
-        data: Any = body
-        if stream is not None:
-            length, chunks, hook = stream
-            headers = dict(headers or ())
-            headers["Content-Length"] = str(length)
-            data = self._send_chunks(chunks, hook, gen)
-        try:
-            resp = self._http.request(method, target, headers, data, unsigned=unsigned)
-        except _NET_ERRORS as exc:
-            raise self._net_error(exc, op, key, gen) from exc
-        if resp.status_code not in ok:
-            try:
-                content = b"" if method == "HEAD" else read_body(resp, 64 * 1024)
-            except Exception:
-                content = b""
-            finally:
-                release(resp)
-            self._check(gen)
-            raise self._error(resp, op, key, content)
-        return resp
-
-    def _send_chunks(self, chunks: Iterator[Any], hook: ByteHook, gen: int) -> Iterator[Any]:
-        """A streamed body: progress and the interrupt check before each chunk goes out."""
-        for chunk in chunks:
-            hook(len(chunk))
-            self._check(gen)
-            yield chunk
-
-    def _read_all(self, resp: Response, op: str, key: Optional[str], gen: int) -> bytes:
-        try:
-            return read_body(resp)
-        except _NET_ERRORS as exc:
-            raise self._net_error(exc, op, key, gen, " while reading the answer") from exc
-        finally:
-            release(resp)
-
-    def _read_xml(self, resp: Response, op: str, key: Optional[str], gen: int) -> ET.Element:
-        content = self._read_all(resp, op, key, gen)
-        root = parse_xml(content)
-        if root is None:
-            raise ServerError(f"{op} {self._where(key)}: the server's answer is not XML", code="BadXML",
-                              status=resp.status_code, key=key or "")
-        if root.tag == "Error":  # S3 may answer 200 with an error body (CompleteMultipartUpload)
-            raise self._error(resp, op, key, content)
-        return root
 
     # -- objects -----------------------------------------------------------------------------------------
     def _chunks(self, data: Buffer) -> Iterator[memoryview]:
@@ -323,7 +140,7 @@ class S3Storage:
                         md5 = md5_of(fh, path, offset, length, check, self.chunk_size)
                     elif md5 is None:  # no header to send first: hash while streaming (one read of the file)
                         digest = hashlib.md5()
-                        chunks = _hashing(chunks, digest)
+                        chunks = hashing(chunks, digest)
                     resp = self._request("PUT", key, op=op, params=params,
                                          headers={"Content-MD5": b64(md5)} if send_md5 and md5 else {},
                                          stream=(length, chunks, hook), generation=gen)
@@ -423,8 +240,8 @@ class S3Storage:
         return self.verify_etag
 
     def get_to_file(
-        self, key: str, fileobj: BinaryIO, *, offset: int = 0, hook: ByteHook = no_hook,
-        length: Optional[int] = None,
+        self, key: str, fileobj: Writer, *, offset: int = 0, length: Optional[int] = None,
+        hook: ByteHook = no_hook,
     ) -> ObjectInfo:
         """See :class:`Storage`. ``length`` bounds the range (``Range: bytes=offset-(offset+length-1)``),
         so a ranged download reads exactly its range: the connection stays reusable and the server
@@ -450,7 +267,7 @@ class S3Storage:
                     f"download {self._where(key)}: offset {offset} is past the end (size {info.size})",
                     code="InvalidRange", status=416, key=key,
                 )
-            skip, total = self._plan_range(resp, key, offset)
+            skip, total = plan_range(resp.status_code, resp.headers, offset, self._where(key), key)
             expected = total - offset if length is None else min(length, total - offset)
             etag = clean_etag(resp.headers.get("ETag"))
             whole = offset == 0 and expected == total
@@ -494,35 +311,6 @@ class S3Storage:
         finally:
             release(resp)
 
-    def _plan_range(self, resp: Response, key: str, offset: int) -> Tuple[int, int]:
-        """How many leading bytes to skip, and the object's full size.
-
-        206 is a proper partial answer. A 200 with a ``Content-Range`` that
-        starts at ``offset`` is partial too (rclone does this). A 200 without
-        it means the server ignored the range: skip ``offset`` bytes ourselves.
-        """
-        length = int(resp.headers.get("Content-Length") or -1)
-        m = CONTENT_RANGE_RE.match(resp.headers.get("Content-Range") or "")
-        if m:
-            start = int(m.group(1))
-            total = int(m.group(3)) if m.group(3) != "*" else int(m.group(2)) + 1
-            if start == offset:
-                return 0, total
-            if start == 0:
-                return offset, total
-            raise ServerError(f"download {self._where(key)}: asked bytes from {offset}, got from {start}",
-                              code="BadRange", status=resp.status_code, key=key)
-        if resp.status_code == 206:
-            raise ServerError(f"download {self._where(key)}: a partial answer without Content-Range",
-                              code="BadRange", status=206, key=key)
-        if length < 0:
-            raise ServerError(f"download {self._where(key)}: the answer has no Content-Length",
-                              code="NoLength", status=resp.status_code, key=key)
-        if offset > length:
-            raise StorageError(f"download {self._where(key)}: offset {offset} is past the end (size {length})",
-                               code="InvalidRange", status=resp.status_code, key=key)
-        return offset, length
-
     def delete(self, key: str) -> None:
         check_key(key)
         try:
@@ -530,19 +318,6 @@ class S3Storage:
             release(resp)
         except NotFoundError as exc:
             if exc.code == "NoSuchBucket":
-                raise
-
-    def create_bucket(self) -> None:
-        """Create the bucket (setup and tests); one that already exists and is ours is fine."""
-        body = b""
-        if self.region and self.region != "us-east-1":
-            body = (f"<CreateBucketConfiguration><LocationConstraint>{escape(self.region)}"
-                    f"</LocationConstraint></CreateBucketConfiguration>").encode()
-        try:
-            resp = self._request("PUT", None, op="create bucket", body=body or None)
-            release(resp)
-        except StorageError as exc:
-            if exc.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
                 raise
 
     # -- multipart -----------------------------------------------------------------------------------------
@@ -628,24 +403,3 @@ class S3Storage:
             if exc.code == "NoSuchBucket":
                 raise
 
-    # -- lifecycle -----------------------------------------------------------------------------------------
-    def interrupt(self) -> None:
-        """Abort every in-flight request (from any thread): they end in TransferCancelled.
-
-        New requests after this call work again (on fresh connections); the
-        caller's cancel token stops workers from starting them.
-        """
-        with self._lock:
-            self._generation += 1
-        self._http.interrupt()
-
-    def close(self) -> None:
-        """Close every thread's connections (idle ones now, busy ones when their request ends)."""
-        self._http.close()
-
-
-def _hashing(chunks: Iterator[bytes], digest: Any) -> Iterator[bytes]:
-    """The chunks, unchanged, fed to ``digest`` on their way out."""
-    for chunk in chunks:
-        digest.update(chunk)
-        yield chunk

@@ -1,7 +1,7 @@
 """Request bodies of the S3 engine: file slices read once into memory, or streamed.
 
 Every PUT (and every part until the server has shown it answers parts with
-their MD5, see :mod:`.s3`) carries ``Content-MD5``, which must be known before
+their MD5, see :mod:`.engine`) carries ``Content-MD5``, which must be known before
 the body is sent. A slice that fits the engine's :class:`BufferBudget` is read
 once into memory, hashed (``hashlib`` releases the GIL on large buffers, so
 parts hash in parallel) and sent from that buffer: one read of the file,
@@ -15,9 +15,9 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from typing import BinaryIO, Callable, Iterator, Tuple, Union
+from typing import Any, BinaryIO, Callable, Iterator, Tuple, Union
 
-from ..errors import ChangedDuringTransferError, LocalPathError
+from ...errors import ChangedDuringTransferError, LocalPathError
 
 Buffer = Union[bytes, bytearray]
 
@@ -115,3 +115,10 @@ def iter_slice(
             raise _short(path, offset, length, length - left)
         left -= len(data)
         yield data
+
+
+def hashing(chunks: Iterator[bytes], digest: Any) -> Iterator[bytes]:
+    """The chunks, unchanged, fed to ``digest`` on their way out."""
+    for chunk in chunks:
+        digest.update(chunk)
+        yield chunk

@@ -1,4 +1,4 @@
-"""Small pure helpers of the S3 engine: ETags, dates, XML, query strings, error classes."""
+"""Small pure helpers of the S3 engine: ETags, dates, XML, query strings, error classes, ranges."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import calendar
 import email.utils
 import re
 import xml.etree.ElementTree as ET
-from typing import Dict, Optional, Type
+from typing import Dict, Mapping, Optional, Tuple, Type
 from urllib.parse import quote
 
-from ..errors import (
+from ...errors import (
     AccessDeniedError,
     BadDigestError,
     NotFoundError,
@@ -20,7 +20,6 @@ from ..errors import (
     ThrottledError,
 )
 
-_MD5_RE = re.compile(r"^[0-9a-fA-F]{32}$")
 CONTENT_RANGE_RE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$")
 
 _NOT_FOUND = {"NoSuchKey", "NoSuchBucket", "NoSuchUpload", "NotFound"}
@@ -48,10 +47,6 @@ def clean_etag(value: Optional[str]) -> str:
     if value.startswith("W/"):
         value = value[2:]
     return value.strip('"')
-
-
-def is_md5(etag: str) -> bool:
-    return bool(_MD5_RE.match(etag))
 
 
 def http_time(value: Optional[str]) -> float:
@@ -121,3 +116,32 @@ def error_class(status: int, code: str) -> Type[StorageError]:
     return StorageError
 
 
+def plan_range(status: int, headers: Mapping[str, str], offset: int, where: str, key: str) -> Tuple[int, int]:
+    """For a GET from ``offset``: how many leading bytes of the body to skip, and the object's full size.
+
+    206 is a proper partial answer. A 200 with a ``Content-Range`` that
+    starts at ``offset`` is partial too (rclone does this). A 200 without
+    it means the server ignored the range: skip ``offset`` bytes ourselves.
+    ``where`` names the object in messages.
+    """
+    length = int(headers.get("Content-Length") or -1)
+    m = CONTENT_RANGE_RE.match(headers.get("Content-Range") or "")
+    if m:
+        start = int(m.group(1))
+        total = int(m.group(3)) if m.group(3) != "*" else int(m.group(2)) + 1
+        if start == offset:
+            return 0, total
+        if start == 0:
+            return offset, total
+        raise ServerError(f"download {where}: asked bytes from {offset}, got from {start}",
+                          code="BadRange", status=status, key=key)
+    if status == 206:
+        raise ServerError(f"download {where}: a partial answer without Content-Range",
+                          code="BadRange", status=206, key=key)
+    if length < 0:
+        raise ServerError(f"download {where}: the answer has no Content-Length",
+                          code="NoLength", status=status, key=key)
+    if offset > length:
+        raise StorageError(f"download {where}: offset {offset} is past the end (size {length})",
+                           code="InvalidRange", status=status, key=key)
+    return offset, length
