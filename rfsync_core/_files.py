@@ -148,7 +148,9 @@ class AtomicFile:
             finally:
                 self.file.close()
         try:
-            os.chmod(self.temp, stat.S_IMODE(os.stat(self.target).st_mode))
+            st = os.lstat(self.target)  # a link at the target is replaced, and passes on nothing of its target
+            if stat.S_ISREG(st.st_mode):
+                os.chmod(self.temp, stat.S_IMODE(st.st_mode))
         except OSError:
             pass
         return self.temp
