@@ -175,6 +175,17 @@ class State:
         self._counter += 1
         return f"{prefix}{self._counter}"
 
+    def restart_with_saved_shelves(self) -> None:
+        """Quit and start Maya again: on exit Maya writes ``prefs/shelves/shelf_<Name>.mel``, whose
+        ``shelfButton`` lines keep label, command and image but no object name, so the restored
+        buttons get automatic names (hosts.md, "Maya saves shelves without object names")."""
+        shelves = {name: list(buttons.values()) for name, buttons in self.shelves.items()}
+        selected = self.selected_tab
+        self.reset(batch=self.batch, version=self.version)
+        self.shelves = {name: {self.unique("shelfButton"): dict(fields) for fields in buttons}
+                        for name, buttons in shelves.items()}
+        self.selected_tab = selected if selected in self.shelves else next(iter(self.shelves), "")
+
     def run_deferred(self) -> int:
         n = 0
         while self.deferred:

@@ -324,7 +324,8 @@ def shelfLayout(arg0: Optional[str] = None, /, *, exists: bool = False, parent: 
 
 
 def shelfButton(arg0: Optional[str] = None, /, *, parent: Optional[str] = None, edit: bool = False,
-                exists: bool = False, label: Optional[str] = None, annotation: Optional[str] = None,
+                query: bool = False, exists: bool = False, label: Optional[Union[str, bool]] = None,
+                annotation: Optional[str] = None,
                 image1: Optional[str] = None, image: Optional[str] = None,
                 command: Optional[Union[str, Callable[..., Any]]] = None,
                 sourceType: Optional[str] = None, style: Optional[str] = None,
@@ -332,6 +333,15 @@ def shelfButton(arg0: Optional[str] = None, /, *, parent: Optional[str] = None, 
     STATE.require_ui("shelfButton")
     if exists:
         return any(_shelf_short(arg0 or "") in b for b in STATE.shelves.values())
+    if query:  # one flag at a time, as Maya: shelfButton(path, query=True, label=True)
+        flag = {"label": label, "command": command}
+        asked = [k for k, v in flag.items() if v is True]
+        if len(asked) != 1:
+            raise TypeError("shelfButton: query one of label/command")
+        for buttons in STATE.shelves.values():
+            if _shelf_short(arg0 or "") in buttons:
+                return buttons[_shelf_short(arg0 or "")].get(asked[0], "")
+        raise RuntimeError(f"shelfButton: object '{arg0}' not found")
     fields = {k: v for k, v in dict(label=label, annotation=annotation, image1=image1 or image,
                                     command=command, sourceType=sourceType, style=style,
                                     imageOverlayLabel=imageOverlayLabel).items() if v is not None}

@@ -109,6 +109,22 @@ def test_batch_failed_uploads_exit_1(tmp_path: Path, scene: Path) -> None:
     assert "failed" in proc.stderr
 
 
+def test_script_runs_whatever_name_katana_gives_it(tmp_path: Path, scene: Path) -> None:
+    """hosts.md: under ``katana --script`` ``__name__`` may not be "__main__"; the script runs anyway."""
+    without_missing(scene)
+    runner = ("import sys; p = sys.argv[1]; sys.argv = ['katana', '--script', p] + sys.argv[2:]; "
+              "exec(compile(open(p).read(), p, 'exec'), {'__name__': 'katana_script', '__file__': p})")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(FAKES_DIR)
+    env["RFSYNC_FAKE_KATANA_MODE"] = "script"
+    env["RFSYNC_LOCAL_ROOT"] = str(tmp_path / "farm")
+    env.pop("KATANA_RESOURCES", None)
+    proc = subprocess.run([sys.executable, "-c", runner, str(BATCH_SCRIPT), str(scene)], env=env,
+                          capture_output=True, text=True, timeout=120, cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "rfsync: done: all files arrived" in proc.stdout
+
+
 def load_batch_script() -> Any:
     spec = importlib.util.spec_from_file_location("rfsync_batch_script", str(BATCH_SCRIPT))
     assert spec is not None and spec.loader is not None

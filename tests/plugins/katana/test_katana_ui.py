@@ -100,6 +100,18 @@ def test_init_py_registers_callbacks_and_the_menu_appears_on_startup_complete(wi
     assert len(katana.callbacks["onStartupComplete"]) == 1
 
 
+def test_farm_entries_appear_even_if_on_startup_fired_before_init_py(window: Any, katana: Any) -> None:
+    """hosts.md: whether onStartup has fired when init.py runs is unconfirmed; if it had, only
+    onStartupComplete reaches us — the Util > Farm entries must still appear, once."""
+    run_init_py()
+    katana.fire("onStartupComplete")
+    assert [text for text, _ in katana.farm_menu] == ["RFSync: Upload scene assets", "RFSync: Submit…"]
+    assert len(our_menus(window)) == 1
+    katana.fire("onStartup")  # late after all: nothing twice
+    katana.fire("onStartupComplete")
+    assert len(katana.farm_menu) == 2 and len(our_menus(window)) == 1
+
+
 def test_init_py_finds_its_folder_through_katana_resources(window: Any, katana: Any,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KATANA_RESOURCES", os.pathsep.join(["/nowhere", str(KATANA_RESOURCES)]))

@@ -95,6 +95,23 @@ def test_shelf_saved_by_maya_is_reused_without_duplicates(maya: Any) -> None:
     assert list(maya.shelves["RenderFarm"]) == ["userButton", "rfsyncUploadSceneAssets", "rfsyncSubmitScene"]
 
 
+def test_buttons_maya_restored_without_names_are_replaced_not_duplicated(maya: Any) -> None:
+    """hosts.md: Maya saves shelves without object names; next session our buttons have automatic names."""
+    from maya import cmds
+    from rfsync_maya import menu
+
+    menu.install_shelf()
+    cmds.shelfButton(parent=f"{menu.shelf_top_level()}|RenderFarm", label="mine", command="print(1)",
+                     sourceType="python")
+    for _ in range(2):
+        maya.restart_with_saved_shelves()
+        assert "rfsyncUploadSceneAssets" not in maya.shelves["RenderFarm"]  # the fake restores like Maya
+        menu.install_shelf()
+    buttons = maya.shelves["RenderFarm"]
+    assert [b["label"] for b in buttons.values()] == ["mine", "Upload scene assets", "Submit scene"]
+    assert list(buttons)[1:] == ["rfsyncUploadSceneAssets", "rfsyncSubmitScene"]
+
+
 def test_nothing_is_created_in_batch(maya: Any) -> None:
     from rfsync_maya import startup
 

@@ -116,7 +116,9 @@ def install_shelf() -> str:
     """(Re)create the rfsync shelf and its buttons, keeping the artist's selected shelf tab.
 
     A shelf Maya saved from an earlier session is reused: our buttons are
-    replaced, nothing is duplicated.
+    replaced, nothing is duplicated. They are found by label as well as by name:
+    Maya saves shelves without object names, so buttons restored next session
+    have automatic names (hosts.md; deadline-cloud-for-maya matches by label).
     """
     definition = load_shelf_definition()
     top = shelf_top_level()
@@ -125,10 +127,11 @@ def install_shelf() -> str:
     current = cmds.shelfTabLayout(top, query=True, selectTab=True)
     if cmds.shelfLayout(name, parent=top, exists=True):
         ours = {b["name"] for b in definition["buttons"]}
+        our_labels = {b["label"] for b in definition["buttons"]}
         children = cmds.shelfLayout(full, query=True, childArray=True)  # None when empty
         names: List[str] = [str(c) for c in children] if isinstance(children, list) else []
         for child in names:
-            if child in ours:
+            if child in ours or cmds.shelfButton(f"{full}|{child}", query=True, label=True) in our_labels:
                 cmds.deleteUI(f"{full}|{child}", control=True)
     else:
         full = str(cmds.shelfLayout(name, parent=top))

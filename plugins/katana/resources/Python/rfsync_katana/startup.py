@@ -2,7 +2,8 @@
 
 ``Startup/init.py`` calls :func:`register_callbacks` at launch. ``onStartup`` adds two entries
 to the Util > Farm menu (``FarmAPI.AddFarmMenuOption``, registered in onStartup as the Katana
-docs ask); ``onStartupComplete`` adds the "RFSync" menu to the main window's menu bar. In
+docs ask, or in onStartupComplete if onStartup had fired before ``init.py`` ran); ``onStartupComplete``
+adds the "RFSync" menu to the main window's menu bar. In
 script mode (``katana --script``) neither creates anything. Callbacks receive keyword
 arguments only (incl. ``objectHash``), hence ``**kwargs``.
 """
@@ -101,6 +102,9 @@ def on_startup(**_kwargs: Any) -> None:
 
 def on_startup_complete(**_kwargs: Any) -> None:
     try:
+        # hosts.md: whether onStartup has already fired when Startup/init.py runs is unconfirmed; if it
+        # had, our onStartup never runs, so the Util > Farm entries are added here instead (once).
+        register_farm_menu()
         install()
     except Exception:  # never break Katana's startup
         traceback.print_exc(file=sys.stderr)
