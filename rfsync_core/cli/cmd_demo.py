@@ -78,13 +78,13 @@ def _write_json(path: Path, doc: Any) -> Path:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ..api_upload import upload_config
     from ..client import Client
     from ..config import default_download_root
     from ..farm import new_task_id, task_config_document
     from ..farm_emulator import FarmEmulator, writer_for
     from ..manifest import UploadManifest
     from ..paths import local_to_server
+    from ..seed.upload import upload_config
     from ..transfer.download import Downloader
     from ..transfer.upload import Uploader
 
