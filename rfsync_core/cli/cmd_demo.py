@@ -72,13 +72,13 @@ def make_demo_scene(folder: Path, frames: int) -> List[Path]:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ..api_upload import upload_config
     from ..app.tasks import TaskInfo, write_task_configs
     from ..client import Client
     from ..collect import CollectResult
     from ..config import default_download_root
     from ..farm.ids import new_task_id
     from ..farm.layout import CONFIG_NAMES, INPUT_PREFIX, UPLOAD_CONFIG, submit_batches
+    from ..seed.upload import upload_config
     from ..testing.farm_emulator import FarmEmulator, writer_for
     from ..transfer.download import Downloader
     from ..transfer.upload import Uploader

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..manifest import append_to_upload, cutting_upload
+from ..manifest.append import append_to_upload
+from ..manifest.cut import cutting_upload
 
 
 def _positive_int(text: str) -> int:

@@ -108,7 +108,7 @@ def run_upload(args: argparse.Namespace) -> int:
 
 
 def run_upload_config(args: argparse.Namespace) -> int:
-    from ..api_upload import RfsyncUpload
+    from ..seed.upload import RfsyncUpload
 
     client = _client(args.platform)
     token = CancelToken()

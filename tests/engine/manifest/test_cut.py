@@ -1,4 +1,4 @@
-"""cutting_upload: the seed's contract, its faults fixed, leftovers, and the streaming reader's edges."""
+"""cutting_upload (manifest/cut.py): the seed's contract, its faults fixed, leftovers, all-or-nothing writes."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any, Dict, List
 
 import pytest
 
-from rfsync_core import UploadManifest, cutting_upload, load_manifest
-from rfsync_core import manifest as manifest_mod
+from rfsync_core import cutting_upload, load_manifest
 from rfsync_core.errors import ManifestError
+from rfsync_core.manifest import writer
 
 SCENE = [{"local": "D:/proj/sh010.ma", "server": "/D/proj/sh010.ma", "hash": "h1"}]
 
@@ -119,81 +119,6 @@ def test_parts_are_canonical_and_stable(tmp_path: Path) -> None:
     assert not [n for n in os.listdir(tmp_path) if n.endswith(".tmp")]
 
 
-TRICKY_ASSETS: List[Dict[str, Any]] = [
-    {"local": "D:/a},{b/x.exr", "server": "/D/a},{b/x.exr"},  # a '},' inside a string
-    {"local": 'D:/q"uote\\back/},', "server": '/D/q"uote\\back/},'},
-    {"local": "D:/проект/テクスチャ/été.exr", "server": "/D/проект/テクスチャ/été.exr"},
-    {"server": "/D/z", "local": "D:/z", "meta": {"nested": [1, 2.5, None, True], "x": "},"}},
-    {"local": "D:/tab\there\nnewline", "server": "/D/tab\there\nnewline"},
-]
-
-
-@pytest.mark.parametrize("style", ["indent", "compact", "ascii_crlf", "bom"])
-@pytest.mark.parametrize("chunk", [16, 1 << 20])
-def test_streaming_reader_matches_plain_reader(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                               style: str, chunk: int) -> None:
-    monkeypatch.setattr(manifest_mod, "_CHUNK", chunk)  # tiny chunks exercise every buffer boundary
-
-    def no_fallback(path: Any) -> Any:
-        raise AssertionError("the streaming reader fell back to json.load")
-
-    monkeypatch.setattr(manifest_mod, "load_manifest", no_fallback)
-    entries = (TRICKY_ASSETS + assets(40)) * 3
-    doc = {"zz": [1, {"a": "},"}], "asset": entries, "scene": SCENE, "num": 12345678901234567890}
-    src = tmp_path / "upload.json"
-    if style == "indent":
-        text = json.dumps(doc, indent=2, ensure_ascii=False)
-    elif style == "compact":
-        text = json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
-    elif style == "ascii_crlf":
-        text = json.dumps(doc, indent="\t").replace("\n", "\r\n")
-    else:
-        text = "\ufeff" + json.dumps(doc)
-    src.write_text(text, encoding="utf-8", newline="")
-    parts = cutting_upload(src, 7)
-    got = [read(p) for p in parts]
-    assert [a for d in got for a in d["asset"]] == entries
-    assert all(d["scene"] == SCENE and d["zz"] == doc["zz"] and d["num"] == doc["num"] for d in got)
-    # byte-identical to what the plain model writes for the same entries
-    model = UploadManifest(scene=SCENE, asset=entries[:7], extra={"zz": doc["zz"], "num": doc["num"],
-                                                                 "rfsync_cut": got[0]["rfsync_cut"]})
-    expected = tmp_path / "expected.json"
-    model.save(expected)
-    assert Path(parts[0]).read_bytes() == expected.read_bytes()
-
-
-def test_duplicate_keys_follow_json_load(tmp_path: Path) -> None:
-    src = tmp_path / "upload.json"
-    src.write_text('{"asset": [{"local": "/a", "server": "/a"}], "asset": [{"local": "/b", "server": "/b"}]}')
-    parts = cutting_upload(src, 5)
-    assert read(parts[0])["asset"] == [{"local": "/b", "server": "/b"}]
-
-
-@pytest.mark.parametrize(
-    ("text", "fragment"),
-    [
-        ('{"asset": [\n  {"local": "/a", "server": "/a"},\n  {"local": "/b" "server": "/b"}\n]}',
-         "invalid JSON at line 3, column 18"),
-        ('{"asset": [{"local": "/a", "server": "/a"},]}', "invalid JSON at line 1"),
-        ('{"asset": [{"local": "/a", "server": "/a"}]} trailing', "invalid JSON at line 1"),
-        ('{"asset": [{"local": "/a", "server": "/a"}, {"local": "/b", "server": "/b"}, 7]}',
-         "asset[2] must be an object"),
-        ('{"asset": [{"local": "/a", "server": "/a"}, {"local": "/b"}]}', "asset[1] 'server'"),
-        ('{"asset": {"local": "/a"}}', "'asset' must be a list"),
-        ('{"scene": [{"local": "", "server": "/s"}], "asset": []}', "scene[0] 'local'"),
-        ("[]", "top level must be a JSON object"),
-        ("", "invalid JSON at line 1, column 1"),
-    ],
-)
-def test_bad_manifest_errors(tmp_path: Path, text: str, fragment: str) -> None:
-    src = tmp_path / "upload.json"
-    src.write_text(text, encoding="utf-8")
-    with pytest.raises(ManifestError) as err:
-        cutting_upload(src, 1)
-    assert fragment in str(err.value) and str(src) in str(err.value)
-    assert os.listdir(tmp_path) == ["upload.json"]  # nothing written
-
-
 def test_missing_source_folder_source_and_bad_limit(tmp_path: Path) -> None:
     with pytest.raises(ManifestError, match="not found"):
         cutting_upload(tmp_path / "nope.json", 3)
@@ -209,7 +134,7 @@ def test_missing_source_folder_source_and_bad_limit(tmp_path: Path) -> None:
 def test_failed_cut_keeps_previous_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     src = make(tmp_path / "upload.json", 4)
     old = [Path(p).read_bytes() for p in cutting_upload(src, 2)]
-    real = manifest_mod._write_document
+    real = writer.write_document
     calls = {"n": 0}
 
     def failing(fh: Any, doc: Any) -> None:
@@ -218,8 +143,37 @@ def test_failed_cut_keeps_previous_parts(tmp_path: Path, monkeypatch: pytest.Mon
             raise OSError(28, "No space left on device")
         real(fh, doc)
 
-    monkeypatch.setattr(manifest_mod, "_write_document", failing)
+    monkeypatch.setattr(writer, "write_document", failing)
     with pytest.raises(ManifestError, match="No space left"):
         cutting_upload(src, 1)
     assert [(tmp_path / f"upload_{i}.json").read_bytes() for i in (1, 2)] == old
     assert sorted(os.listdir(tmp_path)) == ["upload.json", "upload_1.json", "upload_2.json"]
+
+
+def test_a_symlink_at_a_part_name_is_replaced_not_written_through(tmp_path: Path) -> None:
+    src = make(tmp_path / "upload.json", 4)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n", encoding="utf-8")
+    (tmp_path / "upload_2.json").symlink_to(victim)
+    parts = cutting_upload(src, 2)
+    assert victim.read_text(encoding="utf-8") == "keep me\n"
+    assert not Path(parts[1]).is_symlink() and read(parts[1])["asset"] == assets(4)[2:]
+
+
+def test_a_cut_never_reuses_an_existing_temp_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rfsync_core import _files
+
+    src = make(tmp_path / "upload.json", 4)
+    old = [Path(p).read_bytes() for p in cutting_upload(src, 2)]
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n", encoding="utf-8")
+    temp = tmp_path / ".upload_2.json.rfsync-000000000000.tmp"
+    temp.symlink_to(victim)
+    real = _files.temp_name
+    monkeypatch.setattr(_files, "temp_name", lambda t: str(temp) if t.endswith("upload_2.json") else real(t))
+    with pytest.raises(ManifestError, match=r"cannot write parts into .*: File exists"):
+        cutting_upload(src, 2)
+    assert victim.read_text(encoding="utf-8") == "keep me\n" and temp.is_symlink()
+    assert [(tmp_path / f"upload_{i}.json").read_bytes() for i in (1, 2)] == old  # no part renamed
+    assert sorted(os.listdir(tmp_path)) == sorted(["upload.json", "upload_1.json", "upload_2.json", "victim.txt",
+                                                   temp.name])

@@ -1,10 +1,8 @@
-"""UploadManifest: loading (with precise errors), canonical atomic saving, entries()."""
+"""UploadManifest (manifest/model.py): loading with precise errors, entries(), checks before saving."""
 
 from __future__ import annotations
 
 import json
-import os
-import stat
 from pathlib import Path
 
 import pytest
@@ -93,71 +91,6 @@ def test_missing_folder_and_non_utf8(tmp_path: Path) -> None:
         load_manifest(bad)
 
 
-EXPECTED_CANONICAL = """{
-  "asset": [
-    {"local": "D:/proj/tex/wood.exr", "server": "/D/proj/tex/wood.exr"},
-    {"local": "D:/proj/tex/été.exr", "server": "/D/proj/tex/été.exr", "size": 12}
-  ],
-  "scene": [
-    {"hash": "abc123", "local": "D:/proj/sh010.ma", "server": "/D/proj/sh010.ma"}
-  ],
-  "studio_note": {"by": "lead", "tags": ["a", "b"]}
-}
-"""
-
-
-def test_save_is_canonical_utf8_and_round_trips(tmp_path: Path) -> None:
-    src = write(tmp_path / "in.json", SEED)
-    out = tmp_path / "out.json"
-    returned = load_manifest(src).save(out)
-    assert returned == str(out)
-    raw = out.read_bytes()
-    assert raw.decode("utf-8") == EXPECTED_CANONICAL
-    assert "été".encode() in raw and b"\\u" not in raw  # non-ASCII kept as is
-    assert load_manifest(out) == load_manifest(src)
-    # same content in another key order and layout -> the same bytes
-    shuffled = {"studio_note": SEED["studio_note"], "asset": SEED["asset"], "scene": SEED["scene"]}
-    other = tmp_path / "other.json"
-    other.write_text(json.dumps(shuffled, ensure_ascii=True), encoding="utf-8")
-    out2 = tmp_path / "out2.json"
-    load_manifest(other).save(out2)
-    assert out2.read_bytes() == raw
-
-
-def test_save_empty_manifest_writes_both_lists(tmp_path: Path) -> None:
-    out = tmp_path / "u.json"
-    UploadManifest().save(out)
-    assert out.read_text(encoding="utf-8") == '{\n  "asset": [],\n  "scene": []\n}\n'
-
-
-def test_save_failure_leaves_file_untouched_and_no_temp(tmp_path: Path) -> None:
-    out = write(tmp_path / "upload.json", SEED)
-    before = out.read_bytes()
-    broken = load_manifest(out)
-    broken.extra["bad"] = object()  # not JSON-serialisable: fails mid-write
-    with pytest.raises(TypeError):
-        broken.save(out)
-    assert out.read_bytes() == before
-    assert sorted(os.listdir(tmp_path)) == ["upload.json"]
-
-
-def test_save_keeps_existing_mode_and_uses_umask_for_new(tmp_path: Path) -> None:
-    out = write(tmp_path / "upload.json", SEED)
-    os.chmod(out, 0o640)
-    load_manifest(out).save(out)
-    assert stat.S_IMODE(os.stat(out).st_mode) == 0o640
-    new = tmp_path / "new.json"
-    old_umask = os.umask(0o022)
-    os.umask(old_umask)
-    UploadManifest().save(new)
-    assert stat.S_IMODE(os.stat(new).st_mode) == 0o666 & ~old_umask
-
-
-def test_save_into_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(ManifestError, match="does not exist"):
-        UploadManifest().save(tmp_path / "no" / "such" / "upload.json")
-
-
 def test_facade_exports() -> None:
     import rfsync_core
 
@@ -171,3 +104,17 @@ def test_save_refuses_invalid_entries(tmp_path: Path) -> None:
     with pytest.raises(ManifestError, match=r"asset\[1\] 'server' must be a non-empty string"):
         UploadManifest(asset=[{"local": "/a", "server": "/a"}, {"local": "/b"}]).save(out)
     assert not out.exists()
+
+
+def test_the_package_re_exports_what_its_modules_own() -> None:
+    import rfsync_core
+    from rfsync_core import manifest
+    from rfsync_core.manifest import append, cut, model
+
+    owners = {"UploadManifest": model, "load_manifest": model, "cutting_upload": cut, "CUT_MARKER": cut,
+              "append_to_upload": append}
+    assert sorted(manifest.__all__) == sorted(owners)
+    for name, owner in owners.items():
+        assert getattr(manifest, name) is getattr(owner, name)
+        if name != "CUT_MARKER":
+            assert getattr(rfsync_core, name) is getattr(owner, name)

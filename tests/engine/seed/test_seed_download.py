@@ -1,4 +1,5 @@
-"""The seed's download API: signatures and defaults, True on success, typed errors, caller's list untouched."""
+"""The seed's download API (seed/download.py): signatures and defaults, True on success, typed errors, caller's
+list untouched."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import pytest
 from download_helpers import client, emulator, farm_platform, files_under, render, submit  # noqa: F401
 
 import rfsync_core
-from rfsync_core.api_download import RfsyncDownload, parse_filename_format
 from rfsync_core.client import Client
 from rfsync_core.errors import RfsyncError, TaskNotFoundError, TransferError
+from rfsync_core.seed.download import RfsyncDownload, parse_filename_format
 
 SEED = {
     "download": [("task_id_list", None), ("max_speed", None), ("print_log", True),

@@ -1,4 +1,4 @@
-"""The seed's upload API: names, arguments, defaults, True on success, typed errors on failure."""
+"""The seed's upload API (seed/upload.py): names, arguments, defaults, True on success, typed errors on failure."""
 
 from __future__ import annotations
 
@@ -22,11 +22,11 @@ from upload_util import (
 )
 
 import rfsync_core
-from rfsync_core import api_upload
-from rfsync_core.api_upload import RfsyncUpload
 from rfsync_core.client import Client
 from rfsync_core.errors import LocalPathError, ManifestError, TransferCancelled, TransferError, UnsafePathError
 from rfsync_core.manifest import UploadManifest
+from rfsync_core.seed import upload as seed_upload
+from rfsync_core.seed.upload import RfsyncUpload
 from rfsync_core.transfer.progress import CancelToken, Progress
 
 
@@ -59,9 +59,9 @@ def test_seed_signatures() -> None:
     assert inspect.signature(m.thread_pool_upload).parameters["pool_size"].default == 10
     for name in ("upload_asset", "upload_config", "upload", "multi_thread_upload", "thread_pool_upload",
                  "RfsyncUpload"):
-        assert getattr(rfsync_core, name) is getattr(api_upload, name)
+        assert getattr(rfsync_core, name) is getattr(seed_upload, name)
         if name != "RfsyncUpload":
-            assert "client" in inspect.signature(getattr(api_upload, name)).parameters
+            assert "client" in inspect.signature(getattr(seed_upload, name)).parameters
 
 
 def test_upload_asset_true_and_bytes(tmp_path: Path, farm: Path, client: Client) -> None:
@@ -238,7 +238,7 @@ def test_module_functions_use_default_platform(tmp_path: Path, monkeypatch: pyte
     assert rfsync_core.multi_thread_upload([str(manifest)]) is True
     assert rfsync_core.thread_pool_upload([str(manifest)], is_db=False) is True
     client = Client(folder_platform(tmp_path / "other"))
-    assert api_upload.upload("6", None, None, None, str(manifest), client=client) is True
+    assert seed_upload.upload("6", None, None, None, str(manifest), client=client) is True
     assert (tmp_path / "other/tasks/6/cfg/upload.json").exists()
 
 

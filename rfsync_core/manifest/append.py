@@ -1,0 +1,99 @@
+"""``append_to_upload``: files and folders (walked recursively) added to an ``upload.json``."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Iterable, Iterator, List, Sequence, Union
+
+from ..errors import LocalPathError, ManifestError
+from ..paths import local_to_server
+from .model import PathArg, UploadManifest, load_manifest
+
+
+def _as_path_list(files_paths: Union[PathArg, Iterable[PathArg]]) -> List[str]:
+    if isinstance(files_paths, (str, bytes)) or hasattr(files_paths, "__fspath__"):
+        items: Sequence[Any] = [files_paths]
+    else:
+        items = list(files_paths)  # type: ignore[arg-type]
+    out = []
+    for item in items:
+        path = os.fspath(item)
+        if isinstance(path, bytes):
+            raise LocalPathError(f"paths must be text, not bytes: {path!r}")
+        if not path:
+            raise LocalPathError("an empty path was given")
+        out.append(os.path.abspath(path))
+    return out
+
+
+def _walk_files(folder: str) -> Iterator[str]:
+    """Every file under ``folder``, hidden ones too: a folder's files by name, then its subfolders.
+
+    Directory symlinks are followed (studios link texture libraries into projects), each real
+    directory at most once (visited set of ``(st_dev, st_ino)``), so symlink loops end. Broken
+    symlinks and special files are skipped.
+    """
+    visited = set()
+    stack = [folder]
+    while stack:
+        current = stack.pop()
+        try:
+            info = os.stat(current)
+        except OSError:
+            continue
+        ident = (info.st_dev, info.st_ino)
+        if ident in visited:
+            continue
+        visited.add(ident)
+        try:
+            with os.scandir(current) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as err:
+            raise LocalPathError(f"cannot read folder {current}: {err.strerror or err}") from None
+        subdirs = []
+        for entry in entries:
+            try:
+                if entry.is_dir():
+                    subdirs.append(entry.path)
+                elif entry.is_file():
+                    yield entry.path
+            except OSError:
+                continue
+        stack.extend(reversed(subdirs))
+
+
+def append_to_upload(files_paths: Union[PathArg, Iterable[PathArg]], upload_path: PathArg) -> int:
+    """Add files and folders (walked recursively) to ``upload_path``'s ``asset`` list; return how many.
+
+    ``files_paths`` is one path or a list; relative paths are taken from the current folder. Each
+    file becomes ``{"local": <absolute path>, "server": local_to_server(path)}``; entries whose
+    server path is already listed (``scene`` or ``asset``) are skipped. Checks come first, so a
+    failure writes nothing: every missing path is named in one :class:`LocalPathError`; an invalid
+    existing manifest raises :class:`ManifestError` and stays untouched. A manifest without
+    ``asset`` gets one. A manifest that does not exist yet is created (its folder must exist).
+    The file is written atomically, and only when something was added or it did not exist.
+    """
+    target = os.path.abspath(os.fspath(upload_path))
+    paths = _as_path_list(files_paths)
+    missing = [p for p in paths if not os.path.exists(p)]
+    if missing:
+        raise LocalPathError(f"not found (nothing added to {target}): " + ", ".join(missing))
+    exists = os.path.exists(target)
+    manifest = load_manifest(target) if exists else UploadManifest()
+    if not exists and not os.path.isdir(os.path.dirname(target)):
+        raise ManifestError(f"cannot create {target}: folder {os.path.dirname(target)} does not exist")
+    known = manifest.server_paths()
+    added = 0
+    for path in paths:
+        for local in _walk_files(path) if os.path.isdir(path) else [path]:
+            if os.path.abspath(local) == target:
+                continue  # a folder that holds the manifest itself: never list the manifest as an asset
+            server = local_to_server(local)
+            if server in known:
+                continue
+            known.add(server)
+            manifest.asset.append({"local": local, "server": server})
+            added += 1
+    if added or not exists:
+        manifest.save(target)
+    return added
