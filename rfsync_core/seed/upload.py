@@ -23,7 +23,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from ..client import Client
 from ..errors import LocalPathError, RfsyncError, TransferCancelled, TransferError
-from ..farm import config_key
+from ..farm.layout import config_key, submit_batches
 from ..transfer.progress import CancelToken, ProgressCallback
 from ..transfer.throttle import TokenBucket
 from ..transfer.upload import Uploader, UploadResult
@@ -155,12 +155,9 @@ class RfsyncUpload:
             names[name] = local
             items.append((local, config_key(tid, name)))
         # task.json goes last and alone: its arrival tells the farm the task is complete (farm-protocol §3).
-        batches = [[i for i in items if not i[1].endswith("/task.json")],
-                   [i for i in items if i[1].endswith("/task.json")]]
-        for batch in batches:
-            if batch:
-                uploader = self._uploader(TokenBucket(upload_speed(max_speed)), False, progress, cancel)
-                uploader.upload_files(batch).raise_for_failures(f"upload of the config files of task {tid}")
+        for batch in submit_batches(items, name=lambda item: item[1].rsplit("/", 1)[-1]):
+            uploader = self._uploader(TokenBucket(upload_speed(max_speed)), False, progress, cancel)
+            uploader.upload_files(batch).raise_for_failures(f"upload of the config files of task {tid}")
         return True
 
     def upload(
