@@ -107,6 +107,9 @@ def new_task_id() -> str:
     return f"{int(time.time() * 1000)}{random.randint(0, 999):03d}"
 
 
+OUTPUT_PREFIX = "output/"
+
+
 def status_key(task_id: str) -> str:
     return f"tasks/{check_task_id(task_id)}/status.json"
 

@@ -10,7 +10,9 @@ How it stays safe:
   was verified, by the caller;
 * every range is fetched front to back, so the state of a download is, per
   range, how many bytes from its start are written. That state lives in a
-  sidecar ``<part>.ranges`` (JSON, replaced atomically, at most every
+  sidecar ``<part>.ranges`` (JSON, replaced atomically through a unique temp
+  opened ``O_EXCL | O_NOFOLLOW`` — a symlink planted at a fixed temp name once
+  made us overwrite its target outside the download folder —, at most every
   :data:`STATE_EVERY` s and when the fetch stops), so a killed or failed
   download resumes each range where it was; a sidecar that does not match the
   remote object (size, ETag, range size) is ignored and the file starts over;
@@ -30,11 +32,12 @@ import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from ..errors import RfsyncError, StorageError, TransferCancelled
-from ..storage.base import ObjectInfo, Storage, no_hook
-from .dl_part import HASH_CHUNK, new_md5
-from .progress import CancelToken
-from .retry import retry_call
+from ..._files import new_md5, remove_quietly, write_atomic
+from ...errors import RfsyncError, StorageError, TransferCancelled
+from ...storage.base import ObjectInfo, Storage, no_hook
+from ..progress import CancelToken
+from ..retry import retry_call
+from .part import HASH_CHUNK, open_part
 
 RANGED_THRESHOLD = 64 * 1024 * 1024
 """Files at least this big are fetched with parallel ranged GETs."""
@@ -78,6 +81,8 @@ def plan_ranges(size: int, range_size: int) -> List[Tuple[int, int]]:
 def load_state(part: str, info: ObjectInfo, range_size: int) -> Optional[Dict[int, int]]:
     """Bytes done per range start, from the sidecar, when it belongs to this object and this ``.part``."""
     try:
+        if os.path.islink(state_path(part)):
+            return None
         with open(state_path(part), encoding="utf-8") as fh:
             doc = json.load(fh)
         if not os.path.isfile(part) or os.path.islink(part) or os.path.getsize(part) != info.size:
@@ -94,10 +99,8 @@ def load_state(part: str, info: ObjectInfo, range_size: int) -> Optional[Dict[in
 
 
 def drop_state(part: str) -> None:
-    try:
-        os.remove(state_path(part))
-    except FileNotFoundError:
-        pass
+    """Remove the sidecar (a link planted there is removed, never followed)."""
+    remove_quietly(state_path(part))
 
 
 class RangedFetch:
@@ -132,10 +135,10 @@ class RangedFetch:
         done = load_state(self.part, self.info, self.range_size)
         if done is None:
             drop_state(self.part)
-            fd = os.open(self.part, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o666)
+            fd = open_part(self.part, fresh=True)
             self.done = {}
         else:
-            fd = os.open(self.part, os.O_RDWR)
+            fd = open_part(self.part)
             self.done = done
         try:
             os.ftruncate(fd, self.info.size)
@@ -162,10 +165,8 @@ class RangedFetch:
         with self._lock:
             doc = {"size": self.info.size, "etag": self.info.etag, "range": self.range_size,
                    "done": {str(k): v for k, v in self.done.items() if v}}
-        tmp = state_path(self.part) + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh)
-        os.replace(tmp, state_path(self.part))
+        # not fsynced (as before): a sidecar lost to a power cut only means those ranges are fetched again
+        write_atomic(state_path(self.part), json.dumps(doc), fsync=False)
 
     def _watermark(self) -> int:
         """End of the contiguous written prefix of the file."""
