@@ -11,7 +11,10 @@ from __future__ import annotations
 from .downloader import MAX_FAILED_POLLS, ON_EXISTS, Downloader, StatusCallback
 from .part import PART_SUFFIX
 from .result import DownloadResult, keep_both_name, record_key, version_tag
-from .select import normalize_server_path
+from .select import normalize_output_subpath
+
+normalize_server_path = normalize_output_subpath
+"""The old name (a download's sub-tree of ``output/`` is not a manifest's server path)."""
 
 __all__ = [
     "MAX_FAILED_POLLS",
@@ -21,6 +24,7 @@ __all__ = [
     "Downloader",
     "StatusCallback",
     "keep_both_name",
+    "normalize_output_subpath",
     "normalize_server_path",
     "record_key",
     "version_tag",

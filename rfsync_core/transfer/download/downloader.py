@@ -39,7 +39,7 @@ from ..throttle import TokenBucket
 from .ranged import RANGE_STREAMS, RANGED_THRESHOLD
 from .result import DownloadResult, Item
 from .run import FetchOptions, Run, StatusCallback
-from .select import normalize_server_path, report_frames, subpath_items, task_items
+from .select import normalize_output_subpath, report_frames, subpath_items, task_items
 
 __all__ = ["MAX_FAILED_POLLS", "ON_EXISTS", "Downloader", "StatusCallback"]
 
@@ -129,7 +129,7 @@ class Downloader:
     ) -> DownloadResult:
         """Fetch now what the tasks have produced so far (or only the ``server_paths`` sub-trees)."""
         ids = [check_task_id(t) for t in dict.fromkeys(_as_list(task_ids))]
-        subpaths = [normalize_server_path(p) for p in _as_list(server_paths)]
+        subpaths = [normalize_output_subpath(p) for p in _as_list(server_paths)]
         if not ids and not subpaths:
             raise RfsyncError("download needs task ids, a server_path, or both")
         run = self._run(local_path)

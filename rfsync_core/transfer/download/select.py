@@ -18,7 +18,7 @@ from .run import Run
 _OUTPUT = OUTPUT_PREFIX.rstrip("/")
 
 
-def normalize_server_path(server_path: str) -> str:
+def normalize_output_subpath(server_path: str) -> str:
     """A ``server_path`` relative to ``output/`` (``/output/`` and slashes tolerated); UnsafePathError if bad."""
     text = str(server_path).strip().replace("\\", "/").strip("/")
     if text == _OUTPUT or text.startswith(OUTPUT_PREFIX):

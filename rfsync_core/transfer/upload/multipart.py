@@ -62,7 +62,7 @@ class MultipartUpload:
         self.result = result
         self.pid = pid
         self.min_part = min_part_size
-        self.max_parts = int(getattr(storage, "max_parts", MAX_PARTS))  # contract: l10b-storage
+        self.max_parts: int = storage.max_parts  # type: ignore[attr-defined]  # declared in base.py by l10b-storage
         self.server_has = server_has
         self.jobs = jobs
 

@@ -24,7 +24,7 @@ from ...errors import (
     RfsyncError,
     TransferCancelled,
 )
-from ...storage.base import DEFAULT_MIN_PART_SIZE, DEFAULT_MULTIPART_THRESHOLD, ObjectInfo, Storage
+from ...storage.base import ObjectInfo, Storage
 from ..progress import CancelToken, ProgressTracker
 from ..records import Records, UploadRecord
 from .multipart import MultipartUpload
@@ -53,7 +53,7 @@ class UploadRun:
         self.threads = threads
         self.use_records = use_records
         self.stop_on_error = stop_on_error
-        self.threshold = int(getattr(storage, "multipart_threshold", DEFAULT_MULTIPART_THRESHOLD))
+        self.threshold = storage.multipart_threshold
         self.files: List[FileState] = []
         self.queue: Deque[Job] = deque()
         self.part_queue: Deque[Job] = deque()
@@ -62,7 +62,7 @@ class UploadRun:
                                recheck=recheck)
         self.multipart = MultipartUpload(
             storage, records, sender, tracker, cancel, result, pid,
-            min_part_size=int(getattr(storage, "min_part_size", DEFAULT_MIN_PART_SIZE)),  # contract: l10b-storage
+            min_part_size=storage.min_part_size,  # type: ignore[attr-defined]  # declared in base.py by l10b-storage
             server_has=self.planner.server_has, jobs=self.part_queue,
         )
         self.parts_in_flight = 0
