@@ -11,11 +11,11 @@ from __future__ import annotations
 import os
 from typing import Any, Optional, Tuple
 
-from ..._files import create_new, is_md5, md5_file, new_md5
+from ..._files import MiB, create_new, is_md5, md5_file, new_md5
 from ...storage.base import ByteHook, ObjectInfo, Storage
 
 PART_SUFFIX = ".part"
-HASH_CHUNK = 4 * 1024 * 1024
+HASH_CHUNK = 4 * MiB
 _RW_NOFOLLOW = os.O_RDWR | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
 
 

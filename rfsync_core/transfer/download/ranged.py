@@ -32,17 +32,17 @@ import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from ..._files import new_md5, remove_quietly, write_atomic
+from ..._files import MiB, new_md5, remove_quietly, write_atomic
 from ...errors import RfsyncError, StorageError, TransferCancelled
 from ...storage.base import ObjectInfo, Storage, no_hook
 from ..progress import CancelToken
 from ..retry import retry_call
 from .part import HASH_CHUNK, open_part
 
-RANGED_THRESHOLD = 64 * 1024 * 1024
+RANGED_THRESHOLD = 64 * MiB
 """Files at least this big are fetched with parallel ranged GETs."""
-RANGE_SIZE = 16 * 1024 * 1024
-RANGE_SIZE_OPEN_ENDED = 64 * 1024 * 1024
+RANGE_SIZE = 16 * MiB
+RANGE_SIZE_OPEN_ENDED = 64 * MiB
 """Range size when the engine cannot bound a GET: each range then ends by closing its connection early,
 so ranges are bigger to keep the bytes the server sent in vain small."""
 RANGE_STREAMS = 4

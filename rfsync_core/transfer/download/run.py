@@ -32,6 +32,8 @@ from .part import HASH_CHUNK, PART_SUFFIX, fill_tail, verify_part
 from .ranged import (
     RANGE_SIZE,
     RANGE_SIZE_OPEN_ENDED,
+    RANGE_STREAMS,
+    RANGED_THRESHOLD,
     RangedFetch,
     accepts_length,
     drop_state,
@@ -51,8 +53,8 @@ class FetchOptions:
     threads: int = 8
     on_exists: str = "replace"
     durable: bool = False
-    range_streams: int = 4
-    ranged_threshold: int = 64 * 1024 * 1024
+    range_streams: int = RANGE_STREAMS
+    ranged_threshold: int = RANGED_THRESHOLD
     range_size: Optional[int] = None
 
 
