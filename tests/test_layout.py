@@ -17,10 +17,7 @@ import ast
 from pathlib import Path
 from typing import Dict, Iterable, List, Set, Tuple
 
-import pytest
 from testpaths import REPO
-
-IN_PROGRESS = pytest.mark.xfail(reason="issue 10: the layout is landing in steps", strict=False)
 
 PACKAGE = "rfsync_core"
 FRONT_ENDS = ("app", "ui", "cli", "testing")
@@ -184,7 +181,6 @@ def plugin_violations(root: Path) -> List[str]:
     return found
 
 
-@IN_PROGRESS
 def test_the_real_tree_follows_the_import_rule() -> None:
     problems = violations(REPO)
     assert not problems, "\n".join(problems)
@@ -227,7 +223,6 @@ def test_the_checker_catches_each_planted_violation(tmp_path: Path) -> None:
     assert found.count("\n") + 1 == 7, found
 
 
-@IN_PROGRESS
 def test_no_module_is_a_grab_bag() -> None:
     """A module over ~450 lines holds more than one concept (issue 10)."""
     big = [f"{p.relative_to(REPO)}: {n} lines" for p in module_names(REPO).values()

@@ -99,12 +99,6 @@ def test_task_json_is_submitted_last_and_alone() -> None:
 # -- layout is the one place that spells the keys --------------------------------------------------
 
 SPELLINGS = (INPUT_PREFIX, TASKS_PREFIX, OUTPUT_PREFIX)
-NOT_YET = {
-    "rfsync_core/transfer/download.py",  # the transfer part is switching to farm.OUTPUT_PREFIX (issue 10)
-}
-"""Modules of other parts of issue 10 that still spell a key; remove each as it lands."""
-
-
 def _spellings(path: Path) -> list:
     """String literals (also the literal parts of f-strings) that start with a storage root."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -115,8 +109,7 @@ def _spellings(path: Path) -> list:
 def test_no_module_but_layout_spells_a_storage_root() -> None:
     found = []
     for path in sorted((REPO / "rfsync_core").rglob("*.py")):
-        rel = path.relative_to(REPO).as_posix()
-        if path == Path(layout.__file__) or rel in NOT_YET:
+        if path == Path(layout.__file__):
             continue
         found += _spellings(path)
     assert not found, "\n".join(found)

@@ -111,9 +111,20 @@ def test_a_status_caught_mid_write_is_read_again_next_poll(client: Client, tmp_p
     from rfsync_core.farm import status_key
 
     submit(client, "508", frames="1-3", layers=["beauty"])
-    emu = emulator(client, "508", frame_time=0.6, finish_time=0.3, output_size=5_000).start()
+    emu = emulator(client, "508", frame_time=0.6, finish_time=0.3, output_size=5_000)
     messages: list = []
     torn, restored = threading.Event(), threading.Event()
+    farm_put = emu.writer.put
+
+    def farm_waits_while_torn(key: str, data: bytes) -> None:
+        # The farm's next status write must not repair the torn document before a poll has read it
+        # (it did under load: the test then saw no unreadable poll). Bounded wait.
+        if torn.is_set():
+            restored.wait(5)
+        farm_put(key, data)
+
+    emu.writer.put = farm_waits_while_torn  # type: ignore[method-assign]
+    emu.start()
 
     def torn_write(p: Progress) -> None:
         messages.append(p.message)

@@ -14,9 +14,9 @@ from download_helpers import client, farm_platform  # noqa: F401
 
 from rfsync_core.client import Client
 from rfsync_core.testing.farm_emulator import writer_for
-from rfsync_core.transfer.dl_gate import ConcurrencyGate
-from rfsync_core.transfer.dl_ranged import plan_ranges
 from rfsync_core.transfer.download import Downloader
+from rfsync_core.transfer.download.gate import ConcurrencyGate
+from rfsync_core.transfer.download.ranged import plan_ranges
 
 MiB = 1024 * 1024
 SIZE = 6 * MiB + 12345

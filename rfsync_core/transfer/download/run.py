@@ -7,9 +7,12 @@ import concurrent.futures as cf
 import os
 import threading
 import time
-from typing import TYPE_CHECKING, Callable, Dict, Iterable, List, Optional, Set, Tuple
+from dataclasses import dataclass
+from typing import Callable, Dict, Iterable, List, Optional, Set, Tuple
 
-from ..errors import (
+from ..._files import is_md5, md5_file
+from ...client import Client
+from ...errors import (
     BadDigestError,
     NotFoundError,
     RfsyncError,
@@ -17,28 +20,41 @@ from ..errors import (
     TransferCancelled,
     UnsafePathError,
 )
-from ..farm import TaskStatus, read_task_status
-from ..paths import SafeJoiner
-from ..storage.base import ObjectInfo, Storage
-from .dl_gate import ConcurrencyGate
-from .dl_part import PART_SUFFIX, file_md5, fill_tail, is_md5, verify_part
-from .dl_ranged import (
+from ...farm import TaskStatus, read_task_status
+from ...paths import SafeJoiner
+from ...storage.base import ObjectInfo, Storage
+from ..progress import CancelToken, ProgressCallback, ProgressTracker
+from ..records import DownloadRecord, Records
+from ..retry import retry_call
+from ..throttle import TokenBucket
+from .gate import ConcurrencyGate
+from .part import HASH_CHUNK, PART_SUFFIX, fill_tail, verify_part
+from .ranged import (
     RANGE_SIZE,
-    RANGE_SIZE_OPEN_ENDED,
+    RANGE_STREAMS,
+    RANGED_THRESHOLD,
     RangedFetch,
-    accepts_length,
     drop_state,
     load_state,
     state_path,
 )
-from .dl_ranged import supported as ranges_supported
-from .dl_result import DownloadResult, Item, keep_both_name, record_key, version_tag
-from .progress import ProgressTracker
-from .records import DownloadRecord, Records
-from .retry import retry_call
+from .ranged import supported as ranges_supported
+from .result import DownloadResult, Item, keep_both_name, record_key, version_tag
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .download import Downloader
+StatusCallback = Callable[[TaskStatus], None]
+
+
+@dataclass(frozen=True)
+class FetchOptions:
+    """How every run of one :class:`~.downloader.Downloader` fetches (its settings, handed to each run)."""
+
+    threads: int = 8
+    on_exists: str = "replace"
+    durable: bool = False
+    range_streams: int = RANGE_STREAMS
+    ranged_threshold: int = RANGED_THRESHOLD
+    range_size: Optional[int] = None
+
 
 _BATCH = 256
 """Items prepared (safe_join + one records query) per batch before they are handed to the workers."""
@@ -47,17 +63,22 @@ _BATCH = 256
 class Run:
     """One public call: its own storage (interruptible), tracker, records and thread pool."""
 
-    def __init__(self, dl: Downloader, local_root: str) -> None:
-        self.dl = dl
+    def __init__(self, client: Client, local_root: str, options: FetchOptions, *, limiter: TokenBucket,
+                 cancel: CancelToken, progress: Optional[ProgressCallback] = None, use_records: bool = True,
+                 on_status: Optional[StatusCallback] = None) -> None:
+        self.options = options
         self.local_root = local_root
-        self.cancel = dl.cancel_token
-        self.tracker = ProgressTracker(dl.progress_callback, self.cancel)
-        self.storage: Storage = dl.client.new_storage()
+        self.platform = client.platform
+        self.limiter = limiter
+        self.on_status = on_status
+        self.cancel = cancel
+        self.tracker = ProgressTracker(progress, self.cancel)
+        self.storage: Storage = client.new_storage()
         self.cancel.on_cancel(self.storage.interrupt)
-        self.records: Optional[Records] = Records(dl.client.records_path) if dl.use_records else None
+        self.records: Optional[Records] = Records(client.records_path) if use_records else None
         self.result = DownloadResult()
         self.lock = threading.Lock()
-        self.pool = cf.ThreadPoolExecutor(max_workers=dl.threads, thread_name_prefix="rfsync-dl")
+        self.pool = cf.ThreadPoolExecutor(max_workers=options.threads, thread_name_prefix="rfsync-dl")
         self.start = time.monotonic()
         self.task_messages: Dict[str, str] = {}
         self.seen_keys: Set[str] = set()
@@ -67,7 +88,7 @@ class Run:
         """Downloads confirmed but not yet written to the records (written in batches by the calling
         thread: one transaction per batch instead of one per file from every worker). A killed process
         loses only these rows; the next run finds those files complete and checks them by MD5."""
-        self.gate = ConcurrencyGate(dl.threads, start=min(dl.threads, 4))
+        self.gate = ConcurrencyGate(options.threads, start=min(options.threads, 4))
         self.stopped = threading.Event()
         self.cancel.on_cancel(self.stopped.set)
 
@@ -101,15 +122,29 @@ class Run:
         self.result.tasks[status.task_id] = status
         self.task_messages[status.task_id] = status.summary()
         self.tracker.set_message("; ".join(self.task_messages.values()))
-        if self.dl.on_status is not None:
+        if self.on_status is not None:
             try:
-                self.dl.on_status(status)
+                self.on_status(status)
             except Exception:  # a display callback must not break the transfer
                 pass
+
+    def message(self, text: str) -> None:
+        self.tracker.set_message(text)
 
     def read_status(self, task_id: str) -> TaskStatus:
         return retry_call(read_task_status, self.storage, task_id, cancel=self.cancel,
                           describe=f"read status of task {task_id}")
+
+    def head(self, key: str) -> ObjectInfo:
+        return retry_call(self.storage.head, key, cancel=self.cancel, describe=f"HEAD {key}")
+
+    def list(self, prefix: str) -> List[ObjectInfo]:
+        return retry_call(lambda: list(self.storage.list(prefix)), cancel=self.cancel, describe=f"list {prefix}")
+
+    def forget(self, keys: Iterable[str]) -> None:
+        """Let :meth:`transfer` take these keys again (a re-rendered frame: check its files again)."""
+        for key in keys:
+            self.seen_keys.discard(key)
 
     # -- transfers -------------------------------------------------------------
     def transfer(self, items: Iterable[Item]) -> None:
@@ -163,7 +198,7 @@ class Run:
                     self.tracker.file_failed(item.key, str(err))
             recs: Dict[str, DownloadRecord] = {}
             if self.records is not None:
-                recs = self.records.get_downloads(self.dl.client.platform, [
+                recs = self.records.get_downloads(self.platform, [
                     record_key(item.key, t) for item, t in zip(batch, targets) if t is not None])
             for item, target in zip(batch, targets):
                 if target is None:
@@ -210,9 +245,6 @@ class Run:
             self.result.bytes_received += 0 if skipped else nbytes - resumed
         self.tracker.file_done(item.key, skipped=skipped, nbytes=nbytes if skipped else resumed)
 
-    def _head(self, key: str) -> ObjectInfo:
-        return retry_call(self.storage.head, key, cancel=self.cancel, describe=f"HEAD {key}")
-
     def _makedirs(self, folder: str) -> None:
         """``os.makedirs`` once per folder and run (thousands of files share a few folders)."""
         if folder in self.made_dirs:
@@ -225,26 +257,26 @@ class Run:
         info = item.info
         if info is None:
             try:
-                info = self._head(item.key)
+                info = self.head(item.key)
             except NotFoundError:
                 raise StorageError(f"{item.key} is listed as an output but does not exist on the farm storage",
                                    key=item.key) from None
             self.tracker.add_total(nbytes=info.size)
         rkey = record_key(item.key, target)
         if rec and rec.size == info.size and rec.etag == version_tag(info) and \
-                (rec.local == target or self.dl.on_exists == "keep-both") and \
+                (rec.local == target or self.options.on_exists == "keep-both") and \
                 _unchanged(rec.local, rec.size, rec.local_mtime_ns):
             return True, info.size, 0, rec.local
         if os.path.lexists(target):
             if not os.path.isfile(target) or os.path.islink(target):
                 raise UnsafePathError(f"{target} exists and is not a regular file; not replacing it")
             if os.path.getsize(target) == info.size and is_md5(info.etag) and \
-                    file_md5(target) == info.etag.lower():
+                    md5_file(target, HASH_CHUNK) == info.etag.lower():
                 self._record(rkey, target, info)
                 return True, info.size, 0, target
-            if self.dl.on_exists == "skip":
+            if self.options.on_exists == "skip":
                 return True, info.size, 0, target
-            if self.dl.on_exists == "keep-both":
+            if self.options.on_exists == "keep-both":
                 target = keep_both_name(target)
         self._makedirs(os.path.dirname(target))
         got, resumed, st = self._to_part(item.key, target, info)
@@ -268,12 +300,12 @@ class Run:
             rows, self.pending_records = self.pending_records, []
         if rows:
             try:
-                self.records.put_downloads(self.dl.client.platform, rows)
+                self.records.put_downloads(self.platform, rows)
             except RfsyncError as err:  # the files are in place; a rerun checks them again by MD5
                 self.fail("records database", str(err))
 
     def _wants_ranges(self, info: ObjectInfo) -> bool:
-        return self.dl.range_streams >= 2 and info.size >= self.dl.ranged_threshold and ranges_supported()
+        return self.options.range_streams >= 2 and info.size >= self.options.ranged_threshold and ranges_supported()
 
     def _to_part(self, key: str, target: str, info: ObjectInfo) -> Tuple[ObjectInfo, int, os.stat_result]:
         """Fill ``<target>.part`` (resuming it when it fits the remote) and verify it.
@@ -310,7 +342,7 @@ class Run:
             if not problem:
                 if ranged:
                     drop_state(part)
-                if self.dl.durable:
+                if self.options.durable:
                     with open(part, "r+b") as fh:  # writable: Windows refuses to fsync a read-only handle
                         os.fsync(fh.fileno())
                 return got, resumed, st
@@ -326,16 +358,16 @@ class Run:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _range_size(self) -> int:
-        if self.dl.range_size:
-            return max(1, int(self.dl.range_size))
-        return RANGE_SIZE if accepts_length(self.storage) else RANGE_SIZE_OPEN_ENDED
+        if self.options.range_size:
+            return max(1, int(self.options.range_size))
+        return RANGE_SIZE
 
     def _count_hook(self) -> Tuple[Callable[[int], None], List[int]]:
-        bucket, cancel, tracker = self.dl.bucket, self.cancel, self.tracker
+        limiter, cancel, tracker = self.limiter, self.cancel, self.tracker
         counted = [0]
 
         def hook(n: int) -> None:
-            bucket.consume(n, cancel)
+            limiter.consume(n, cancel)
             counted[0] += n
             tracker.add_bytes(n)
 
@@ -344,7 +376,7 @@ class Run:
     def _fill_ranged(self, key: str, part: str, info: ObjectInfo) -> Tuple[ObjectInfo, Optional[str], int, int]:
         """Parallel ranged GETs into ``part``. Returns (info, MD5 or None, bytes counted, bytes resumed)."""
         hook, _counted = self._count_hook()
-        fetch = RangedFetch(self.storage, key, part, info, streams=self.dl.range_streams,
+        fetch = RangedFetch(self.storage, key, part, info, streams=self.options.range_streams,
                             range_size=self._range_size(), count=hook, cancel=self.cancel,
                             want_md5=is_md5(info.etag))
         got, md5_hex, resumed = fetch.run()

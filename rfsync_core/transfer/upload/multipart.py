@@ -13,107 +13,82 @@ The multipart ETag is checked against the parts' MD5s at the end.
 
 from __future__ import annotations
 
-import hashlib
 import math
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Deque, Dict, Optional, Tuple
+from typing import Callable, Deque, Dict, List, Optional, Tuple
 
-from ..errors import BadDigestError, ChangedDuringTransferError, NotFoundError, StorageError, TransferCancelled
-from ..storage.base import ObjectInfo, PartInfo, Storage
-from .progress import CancelToken, ProgressTracker
-from .records import PartRecord, Records
+from ..._files import MiB, is_md5, new_md5
+from ...errors import BadDigestError, NotFoundError, StorageError, TransferCancelled
+from ...storage.base import MAX_PARTS, ObjectInfo, PartInfo, Storage
+from ..progress import CancelToken, ProgressTracker
+from ..records import PartRecord, Records
+from .result import UploadResult
+from .send import Sender
+from .state import FileState, Job, StaleJob, md5_range, same_as_planned
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .upload import Uploader, UploadResult
+InitOutcome = Tuple[str, str, int, Dict[int, PartInfo], Dict[int, PartRecord]]
+"""``(what, upload id, part size, parts listed by the server, parts in the records)``; what is
+fresh | resume | skipped."""
+PartJob = Tuple[int, int, int, int, str]
+"""``(gen, number, offset, length, ETag the server lists for it or "")``."""
+PartOutcome = Tuple[PartInfo, bytes, int, bool]
+"""``(part, its MD5, bytes sent, reused)``."""
 
-MiB = 1024 * 1024
-READ_CHUNK = 1 * MiB
-MAX_PARTS = 10000
 
-
-def part_size_for(size: int, min_part_size: int) -> int:
-    """The part size: at least the engine's minimum, large enough for ≤ 10,000 parts (whole MiB)."""
-    need = math.ceil(size / MAX_PARTS) if size > 0 else 0
+def part_size_for(size: int, min_part_size: int, max_parts: int = MAX_PARTS) -> int:
+    """The part size: at least the engine's minimum, large enough for ≤ ``max_parts`` parts (whole MiB)."""
+    need = math.ceil(size / max_parts) if size > 0 else 0
     need = math.ceil(need / MiB) * MiB
     return max(min_part_size, need, 1)
 
 
-def is_md5(etag: str) -> bool:
-    return len(etag) == 32 and all(c in "0123456789abcdefABCDEF" for c in etag)
+class MultipartUpload:
+    """The multipart state machine of one upload run, a collaborator of its scheduler.
 
+    Interface: the ``job_*`` methods run in the pool and only read a :class:`FileState`; the
+    ``*_done`` methods run on the scheduler thread, change it, write the records, and put the
+    follow-up jobs (parts, complete, abort) on ``jobs``, the scheduler's part queue.
+    :meth:`init_done` returns False when a re-check found the file on the server (the scheduler
+    skips it); :meth:`complete_done` returns the object's info (the scheduler finishes the file).
+    """
 
-def md5_range(path: str, offset: int, length: int, cancel: CancelToken) -> bytes:
-    """MD5 of ``length`` bytes from ``offset``, streamed (cancel-aware)."""
-    digest = hashlib.md5()
-    with open(path, "rb") as fh:
-        fh.seek(offset)
-        left = length
-        while left > 0:
-            cancel.check()
-            data = fh.read(min(READ_CHUNK, left))
-            if not data:
-                raise ChangedDuringTransferError(f"{path}: became shorter while being read")
-            digest.update(data)
-            left -= len(data)
-    return digest.digest()
+    def __init__(self, storage: Storage, records: Records, sender: Sender, tracker: ProgressTracker,
+                 cancel: CancelToken, result: UploadResult, pid: str, *, min_part_size: int,
+                 server_has: Callable[[FileState], bool], jobs: Deque[Job]) -> None:
+        self.storage = storage
+        self.records = records
+        self.sender = sender
+        self.tracker = tracker
+        self.token = cancel
+        self.result = result
+        self.pid = pid
+        self.min_part = min_part_size
+        self.max_parts: int = storage.max_parts
+        self.server_has = server_has
+        self.jobs = jobs
 
+    def drop(self, f: FileState) -> None:
+        """Forget ``f``'s upload (an abort job drops its parts on the server)."""
+        if f.upload_id:
+            self.jobs.append(("abort", f, f.upload_id))
+            self.records.drop_multipart(self.pid, f.key)
+            f.upload_id = ""
+        f.parts.clear()
+        f.digests.clear()
 
-class StaleJob(Exception):
-    """A job for a file that already failed or restarted: its result is ignored."""
-
-
-@dataclass
-class FileState:
-    local: str
-    key: str
-    size: int
-    mtime_ns: int
-    state: str = "pending"  # pending | done | skipped | failed
-    change_retries: int = 0
-    gen: int = 0
-    # multipart
-    upload_id: str = ""
-    part_size: int = 0
-    parts: Dict[int, PartInfo] = field(default_factory=dict)
-    digests: Dict[int, bytes] = field(default_factory=dict)
-    remaining: int = 0
-
-
-class MultipartJobs:
-    """The multipart half of the uploader's run (mixed into ``upload._Run``)."""
-
-    if TYPE_CHECKING:  # provided by _Run
-        up: Uploader
-        storage: Storage
-        records: Records
-        tracker: ProgressTracker
-        result: UploadResult
-        token: CancelToken
-        pid: str
-        min_part: int
-        part_queue: Deque[Tuple[str, FileState, Any]]
-
-        def _retry(self, fn: Callable[..., Any], *args: Any, describe: str, **kwargs: Any) -> Any: ...
-        def _send(self, f: FileState, fn: Callable[..., Any], *args: Any, check: Callable[[Any], None],
-                  **kwargs: Any) -> Tuple[Any, int]: ...
-        def _same_as_planned(self, f: FileState) -> None: ...
-        def _server_has(self, f: FileState) -> bool: ...
-        def _skip_after_check(self, f: FileState) -> None: ...
-        def _finished(self, f: FileState, info: ObjectInfo, sent: int) -> None: ...
-
-    def _job_init(self, f: FileState, gen: int) -> Tuple[str, str, int, Dict[int, PartInfo], Dict[int, PartRecord]]:
+    def job_init(self, f: FileState, gen: int) -> InitOutcome:
         """Find a resumable upload for this exact file, or start one. Runs in a worker."""
         self.token.check()
         if gen == 0:
             self.tracker.start_file(f.local)
-        if gen == 0 and self.up.recheck and self._server_has(f):
+        if gen == 0 and self.server_has(f):
             return ("skipped", "", 0, {}, {})
-        self._same_as_planned(f)
+        same_as_planned(f)
         rec = self.records.get_multipart(self.pid, f.key)
         if rec is not None:
             if rec.local == f.local and rec.size == f.size and rec.mtime_ns == f.mtime_ns:
                 try:
-                    listed = self._retry(self.storage.list_parts, f.key, rec.upload_id, describe=f"resume {f.local}")
+                    listed = self.sender.retry(self.storage.list_parts, f.key, rec.upload_id,
+                                               describe=f"resume {f.local}")
                     known = self.records.get_parts(self.pid, f.key, rec.upload_id)
                     return ("resume", rec.upload_id, rec.part_size, {p.number: p for p in listed}, known)
                 except NotFoundError:
@@ -123,14 +98,14 @@ class MultipartJobs:
                     self.storage.abort_multipart(f.key, rec.upload_id)
                 except StorageError:
                     pass  # best effort: the server forgets abandoned uploads eventually
-        upload_id = self._retry(self.storage.create_multipart, f.key, describe=f"start upload of {f.local}")
-        return ("fresh", upload_id, part_size_for(f.size, self.min_part), {}, {})
+        upload_id = self.sender.retry(self.storage.create_multipart, f.key, describe=f"start upload of {f.local}")
+        return ("fresh", upload_id, part_size_for(f.size, self.min_part, self.max_parts), {}, {})
 
-    def _init_done(self, f: FileState, out: Tuple[str, str, int, Dict[int, PartInfo], Dict[int, PartRecord]]) -> None:
+    def init_done(self, f: FileState, out: InitOutcome) -> bool:
+        """Queue the parts still missing; False when the file is already on the server."""
         what, upload_id, part_size, listed, known = out
         if what == "skipped":
-            self._skip_after_check(f)
-            return
+            return False
         if what == "fresh":
             # recorded before any part is sent, so a killed process can resume this upload
             self.records.put_multipart(self.pid, f.key, upload_id, f.local, f.size, f.mtime_ns, part_size)
@@ -138,7 +113,7 @@ class MultipartJobs:
         f.parts.clear()
         f.digests.clear()
         count = max(1, math.ceil(f.size / part_size))
-        jobs = []
+        jobs: List[Job] = []
         for n in range(1, count + 1):
             offset = (n - 1) * part_size
             length = min(part_size, f.size - offset)
@@ -154,8 +129,9 @@ class MultipartJobs:
             jobs.append(("part", f, (f.gen, n, offset, length, "")))
         f.remaining = len(jobs)
         if not jobs:
-            self.part_queue.append(("complete", f, f.gen))
-        self.part_queue.extend(jobs)
+            self.jobs.append(("complete", f, f.gen))
+        self.jobs.extend(jobs)
+        return True
 
     def _part_present(self, f: FileState, part: PartInfo) -> None:
         f.parts[part.number] = part
@@ -167,12 +143,12 @@ class MultipartJobs:
         except TransferCancelled:
             pass
 
-    def _job_part(self, f: FileState, extra: Tuple[int, int, int, int, str]) -> Tuple[PartInfo, bytes, int, bool]:
+    def job_part(self, f: FileState, extra: PartJob) -> PartOutcome:
         gen, number, offset, length, listed_etag = extra
         if gen != f.gen or f.state != "pending":
             raise StaleJob()
         self.token.check()
-        self._same_as_planned(f)
+        same_as_planned(f)
         if listed_etag:  # resume: the server holds a part of this size; send it again only if it differs
             md5: Optional[bytes] = md5_range(f.local, offset, length, self.token)
             assert md5 is not None
@@ -188,7 +164,7 @@ class MultipartJobs:
                     code="BadDigest", key=f.key,
                 )
 
-        part, sent = self._send(
+        part, sent = self.sender.send(
             f, self.storage.upload_part, f.key, f.upload_id, number, f.local, offset, length, md5=md5, check=check
         )
         if md5 is None:
@@ -196,9 +172,7 @@ class MultipartJobs:
             md5 = bytes.fromhex(part.etag) if is_md5(part.etag) else md5_range(f.local, offset, length, self.token)
         return (PartInfo(number, length, part.etag), md5, sent, False)
 
-    def _part_done(
-        self, f: FileState, extra: Tuple[int, int, int, int, str], out: Tuple[PartInfo, bytes, int, bool]
-    ) -> None:
+    def part_done(self, f: FileState, extra: PartJob, out: PartOutcome) -> None:
         gen = extra[0]
         part, md5, sent, reused = out
         if gen != f.gen:
@@ -216,16 +190,16 @@ class MultipartJobs:
             self.records.put_part(self.pid, f.key, f.upload_id, part.number, part.size, part.etag)
         f.remaining -= 1
         if f.remaining == 0:
-            self.part_queue.appendleft(("complete", f, f.gen))
+            self.jobs.appendleft(("complete", f, f.gen))
 
-    def _job_complete(self, f: FileState, gen: int) -> ObjectInfo:
+    def job_complete(self, f: FileState, gen: int) -> ObjectInfo:
         if gen != f.gen or f.state != "pending":
             raise StaleJob()
         self.token.check()
-        self._same_as_planned(f)
+        same_as_planned(f)
         parts = [f.parts[n] for n in sorted(f.parts)]
         try:
-            info: ObjectInfo = self._retry(
+            info: ObjectInfo = self.sender.retry(
                 self.storage.complete_multipart, f.key, f.upload_id, parts, describe=f"finish upload of {f.local}"
             )
         except NotFoundError:
@@ -237,9 +211,11 @@ class MultipartJobs:
             if head is None or head.size != f.size:
                 raise
             info = head
-        self._same_as_planned(f)
+        same_as_planned(f)
         if "-" in info.etag and len(f.digests) == len(parts):
-            expected = hashlib.md5(b"".join(f.digests[n] for n in sorted(f.digests))).hexdigest()
+            digest = new_md5()
+            digest.update(b"".join(f.digests[n] for n in sorted(f.digests)))
+            expected = digest.hexdigest()
             if info.etag.lower() != f"{expected}-{len(parts)}":
                 raise BadDigestError(
                     f"{f.local}: the server's multipart ETag {info.etag} does not match the parts sent",
@@ -247,11 +223,12 @@ class MultipartJobs:
                 )
         return info
 
-    def _complete_done(self, f: FileState, info: ObjectInfo) -> None:
+    def complete_done(self, f: FileState, info: ObjectInfo) -> ObjectInfo:
+        """Forget the finished upload; return what the scheduler records for the file."""
         self.records.drop_multipart(self.pid, f.key)
-        self._finished(f, ObjectInfo(f.key, f.size, info.etag), 0)
+        return ObjectInfo(f.key, f.size, info.etag)
 
-    def _job_abort(self, f: FileState, upload_id: str) -> None:
+    def job_abort(self, f: FileState, upload_id: str) -> None:
         try:
             self.storage.abort_multipart(f.key, upload_id)
         except (StorageError, TransferCancelled):

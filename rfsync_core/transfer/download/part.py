@@ -8,34 +8,33 @@ has its existing prefix hashed once before the tail is appended.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
 from typing import Any, Optional, Tuple
 
-from ..storage.base import ByteHook, ObjectInfo, Storage
+from ..._files import MiB, create_new, is_md5, md5_file, new_md5
+from ...storage.base import ByteHook, ObjectInfo, Storage
 
 PART_SUFFIX = ".part"
-HASH_CHUNK = 4 * 1024 * 1024
-_MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
+HASH_CHUNK = 4 * MiB
+_RW_NOFOLLOW = os.O_RDWR | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
 
 
-def is_md5(etag: str) -> bool:
-    """True when the ETag is a plain MD5 (S3 single-part uploads, rclone), i.e. checkable."""
-    return bool(_MD5.match(etag or ""))
+def open_part(part: str, *, fresh: bool = False) -> int:
+    """Open ``part`` read-write, never through a symlink; create it (``create_new``) when absent.
 
-
-def new_md5() -> Any:
-    """An MD5 object for integrity checks (not security; ``usedforsecurity`` is 3.9+)."""
-    return hashlib.md5(usedforsecurity=False)
-
-
-def file_md5(path: str) -> str:
-    digest = new_md5()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(HASH_CHUNK), b""):
-            digest.update(chunk)
-    return str(digest.hexdigest())
+    ``fresh``: the file must be new (an existing one is removed first), as a download that starts over
+    needs. A link planted at the name makes the open fail (``ELOOP``) instead of writing through it.
+    """
+    if fresh:
+        try:
+            os.remove(part)
+        except FileNotFoundError:
+            pass
+    try:
+        return os.open(part, _RW_NOFOLLOW)
+    except FileNotFoundError:
+        os.close(create_new(part))
+        return os.open(part, _RW_NOFOLLOW)
 
 
 class FdWriter:
@@ -80,21 +79,21 @@ def fill_tail(storage: Storage, key: str, part: str, info: ObjectInfo, hook: Byt
     The caller retries; every attempt resumes at the current end of the file (a corrupt attempt
     truncates it, see BadDigestError in the caller).
     """
-    fd = os.open(part, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o666)
+    fd = open_part(part)
     try:
         offset = os.lseek(fd, 0, os.SEEK_END)
         if offset > info.size:
             os.ftruncate(fd, 0)
             offset = os.lseek(fd, 0, os.SEEK_SET)
         # An engine that checks a whole body's MD5 itself (S3) is not hashed for twice.
-        engine_checks = offset == 0 and bool(getattr(storage, "checks_download_md5", False))
+        engine_checks = offset == 0 and storage.checks_download_md5
         digest = new_md5() if want_md5 and not engine_checks else None
         if digest is not None and offset:
             _hash_prefix(digest, fd, offset)
         if offset == info.size and offset > 0:
             got = info
         else:
-            got = storage.get_to_file(key, FdWriter(fd, digest), offset=offset, hook=hook)  # type: ignore[arg-type]
+            got = storage.get_to_file(key, FdWriter(fd, digest), offset=offset, hook=hook)
         st = os.fstat(fd)
     finally:
         os.close(fd)
@@ -111,7 +110,7 @@ def verify_part(part: str, got: ObjectInfo, md5_hex: Optional[str], size: Option
     if size != got.size:
         return f"size {size} instead of {got.size}"
     if is_md5(got.etag):
-        local = md5_hex if md5_hex is not None else file_md5(part)
+        local = md5_hex if md5_hex is not None else md5_file(part, HASH_CHUNK)
         if local != got.etag.lower():
             return f"MD5 {local} instead of {got.etag.lower()}"
     return ""

@@ -6,31 +6,42 @@ import os
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-from ..errors import TransferCancelled, TransferError
-from ..farm import TaskStatus
-from ..storage.base import ObjectInfo
+from ...errors import TransferCancelled, TransferError
+from ...farm import TaskStatus
+from ...storage.base import ObjectInfo
+from ..result import TransferResult
 
 
 @dataclass
-class DownloadResult:
-    """What a download call did. ``failed`` also holds failed frames as ``("task T frame F", reason)``."""
+class DownloadResult(TransferResult):
+    """What a download call did; files are named by storage key. ``failed`` also holds failed frames
+    as ``("task T frame F", reason)``."""
 
     downloaded: List[str] = field(default_factory=list)
-    skipped: List[str] = field(default_factory=list)
-    failed: List[Tuple[str, str]] = field(default_factory=list)
     failed_frames: List[Tuple[str, str, str]] = field(default_factory=list)
     """``(task_id, frame, reason)`` of frames the farm failed or never rendered."""
     bytes_received: int = 0
-    duration: float = 0.0
-    cancelled: bool = False
     tasks: Dict[str, TaskStatus] = field(default_factory=dict)
     """The last status seen of each task."""
     local_files: Dict[str, str] = field(default_factory=dict)
     """Storage key → local file, for every file downloaded or skipped."""
 
     @property
-    def ok(self) -> bool:
-        return not self.failed and not self.cancelled
+    def done(self) -> List[str]:
+        return self.downloaded
+
+    @property
+    def bytes_moved(self) -> int:
+        return self.bytes_received
+
+    def merge(self, other: TransferResult) -> None:
+        """Add another call's result to this one."""
+        super().merge(other)
+        if isinstance(other, DownloadResult):
+            self.failed_frames += other.failed_frames
+            self.bytes_received += other.bytes_received
+            self.tasks.update(other.tasks)
+            self.local_files.update(other.local_files)
 
     def summary(self) -> str:
         text = (f"{len(self.downloaded)} downloaded, {len(self.skipped)} already here, "

@@ -10,7 +10,9 @@ How it stays safe:
   was verified, by the caller;
 * every range is fetched front to back, so the state of a download is, per
   range, how many bytes from its start are written. That state lives in a
-  sidecar ``<part>.ranges`` (JSON, replaced atomically, at most every
+  sidecar ``<part>.ranges`` (JSON, replaced atomically through a unique temp
+  opened ``O_EXCL | O_NOFOLLOW`` — a symlink planted at a fixed temp name once
+  made us overwrite its target outside the download folder —, at most every
   :data:`STATE_EVERY` s and when the fetch stops), so a killed or failed
   download resumes each range where it was; a sidecar that does not match the
   remote object (size, ETag, range size) is ignored and the file starts over;
@@ -23,25 +25,22 @@ How it stays safe:
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from ..errors import RfsyncError, StorageError, TransferCancelled
-from ..storage.base import ObjectInfo, Storage, no_hook
-from .dl_part import HASH_CHUNK, new_md5
-from .progress import CancelToken
-from .retry import retry_call
+from ..._files import MiB, new_md5, remove_quietly, write_atomic
+from ...errors import RfsyncError, StorageError, TransferCancelled
+from ...storage.base import ObjectInfo, Storage, no_hook
+from ..progress import CancelToken
+from ..retry import retry_call
+from .part import HASH_CHUNK, open_part
 
-RANGED_THRESHOLD = 64 * 1024 * 1024
+RANGED_THRESHOLD = 64 * MiB
 """Files at least this big are fetched with parallel ranged GETs."""
-RANGE_SIZE = 16 * 1024 * 1024
-RANGE_SIZE_OPEN_ENDED = 64 * 1024 * 1024
-"""Range size when the engine cannot bound a GET: each range then ends by closing its connection early,
-so ranges are bigger to keep the bytes the server sent in vain small."""
+RANGE_SIZE = 16 * MiB
 RANGE_STREAMS = 4
 STATE_SUFFIX = ".ranges"
 STATE_EVERY = 0.5
@@ -61,15 +60,6 @@ def state_path(part: str) -> str:
     return part + STATE_SUFFIX
 
 
-def accepts_length(storage: Storage) -> bool:
-    """True when the engine's ``get_to_file`` takes ``length=`` (a bounded ``Range``); else ranges are
-    open-ended GETs that we stop ourselves once the range is full."""
-    try:
-        return "length" in inspect.signature(storage.get_to_file).parameters
-    except (TypeError, ValueError):
-        return False
-
-
 def plan_ranges(size: int, range_size: int) -> List[Tuple[int, int]]:
     """``[(start, end), ...]`` covering ``size`` bytes in ``range_size`` pieces."""
     return [(start, min(size, start + range_size)) for start in range(0, size, range_size)]
@@ -78,6 +68,8 @@ def plan_ranges(size: int, range_size: int) -> List[Tuple[int, int]]:
 def load_state(part: str, info: ObjectInfo, range_size: int) -> Optional[Dict[int, int]]:
     """Bytes done per range start, from the sidecar, when it belongs to this object and this ``.part``."""
     try:
+        if os.path.islink(state_path(part)):
+            return None
         with open(state_path(part), encoding="utf-8") as fh:
             doc = json.load(fh)
         if not os.path.isfile(part) or os.path.islink(part) or os.path.getsize(part) != info.size:
@@ -94,10 +86,8 @@ def load_state(part: str, info: ObjectInfo, range_size: int) -> Optional[Dict[in
 
 
 def drop_state(part: str) -> None:
-    try:
-        os.remove(state_path(part))
-    except FileNotFoundError:
-        pass
+    """Remove the sidecar (a link planted there is removed, never followed)."""
+    remove_quietly(state_path(part))
 
 
 class RangedFetch:
@@ -117,7 +107,6 @@ class RangedFetch:
         self.ranges = plan_ranges(info.size, self.range_size)
         self.done: Dict[int, int] = {}
         self.resumed = 0
-        self.bounded = accepts_length(storage)
         self._lock = threading.Condition()
         self._next = 0
         self._error: Optional[BaseException] = None
@@ -132,10 +121,10 @@ class RangedFetch:
         done = load_state(self.part, self.info, self.range_size)
         if done is None:
             drop_state(self.part)
-            fd = os.open(self.part, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o666)
+            fd = open_part(self.part, fresh=True)
             self.done = {}
         else:
-            fd = os.open(self.part, os.O_RDWR)
+            fd = open_part(self.part)
             self.done = done
         try:
             os.ftruncate(fd, self.info.size)
@@ -162,10 +151,8 @@ class RangedFetch:
         with self._lock:
             doc = {"size": self.info.size, "etag": self.info.etag, "range": self.range_size,
                    "done": {str(k): v for k, v in self.done.items() if v}}
-        tmp = state_path(self.part) + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh)
-        os.replace(tmp, state_path(self.part))
+        # not fsynced (as before): a sidecar lost to a power cut only means those ranges are fetched again
+        write_atomic(state_path(self.part), json.dumps(doc), fsync=False)
 
     def _watermark(self) -> int:
         """End of the contiguous written prefix of the file."""
@@ -214,11 +201,9 @@ class RangedFetch:
             offset = start + self.done.get(start, 0)
             if offset >= end:
                 return
-            kwargs: Dict[str, Any] = {"offset": offset, "hook": no_hook}
-            if self.bounded and end < self.info.size:
-                kwargs["length"] = end - offset
+            length = end - offset if end < self.info.size else None  # a bounded Range (storage contract)
             try:
-                got = self.storage.get_to_file(self.key, Writer(), **kwargs)  # type: ignore[arg-type]
+                got = self.storage.get_to_file(self.key, Writer(), offset=offset, length=length, hook=no_hook)
             except _RangeFull:
                 return
             if end == self.info.size:

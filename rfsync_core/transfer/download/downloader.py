@@ -12,8 +12,8 @@ stops the others: failures are collected and reported together.
 Speed (see BENCHMARKS.md): the bytes are hashed while they stream (no second read
 of a finished file); keys are joined and records looked up in batches before the
 workers take them; how many small files move at once adapts to the CPU
-(:mod:`.dl_gate`); files of at least :data:`RANGED_THRESHOLD` bytes arrive over
-parallel ranged GETs written in place, resumable range by range (:mod:`.dl_ranged`).
+(:mod:`.gate`); files of at least :data:`RANGED_THRESHOLD` bytes arrive over
+parallel ranged GETs written in place, resumable range by range (:mod:`.ranged`).
 A ``.part`` is not fsynced before its rename unless ``durable=True`` (see
 :class:`Downloader`): a killed process loses nothing that way, and a power cut
 is repaired by the next run, which checks size and mtime against the records.
@@ -28,66 +28,26 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
-from ..client import Client
-from ..config import default_download_root
-from ..errors import (
-    FarmError,
-    NotFoundError,
-    RfsyncError,
-    StorageError,
-    TaskNotFoundError,
-    TransferCancelled,
-    UnsafePathError,
-)
-from ..farm import TaskStatus, check_task_id
-from ..storage.base import ObjectInfo
-from .dl_part import PART_SUFFIX, file_md5, is_md5
-from .dl_ranged import RANGE_STREAMS, RANGED_THRESHOLD
-from .dl_result import DownloadResult, Item, keep_both_name, record_key, version_tag
-from .dl_run import Run
-from .progress import CancelToken, ProgressCallback
-from .retry import retry_call
-from .throttle import TokenBucket
+from ...client import Client
+from ...config import default_download_root
+from ...errors import FarmError, RfsyncError, StorageError, TaskNotFoundError, TransferCancelled
+from ...farm import check_task_id
+from ..progress import CancelToken, ProgressCallback
+from ..throttle import TokenBucket
+from .ranged import RANGE_STREAMS, RANGED_THRESHOLD
+from .result import DownloadResult, Item
+from .run import FetchOptions, Run, StatusCallback
+from .select import normalize_output_subpath, report_frames, subpath_items, task_items
 
-__all__ = [
-    "PART_SUFFIX",
-    "DownloadResult",
-    "Downloader",
-    "file_md5",
-    "is_md5",
-    "keep_both_name",
-    "normalize_server_path",
-    "record_key",
-    "version_tag",
-]
+__all__ = ["MAX_FAILED_POLLS", "ON_EXISTS", "Downloader", "StatusCallback"]
 
 ON_EXISTS = ("replace", "skip", "keep-both")
 MAX_FAILED_POLLS = 6
 """Consecutive polls of one task that may fail (network, or a status.json caught mid-write) before
 auto-download gives that task up. The first read is not retried: an unknown task or a broken status
 is an error at once."""
-
-StatusCallback = Callable[[TaskStatus], None]
-
-
-def normalize_server_path(server_path: str) -> str:
-    """A ``server_path`` relative to ``output/`` (``/output/`` and slashes tolerated); UnsafePathError if bad."""
-    text = str(server_path).strip().replace("\\", "/").strip("/")
-    if text == "output" or text.startswith("output/"):
-        text = text[len("output"):].strip("/")
-    if not text:
-        raise UnsafePathError(f"server_path {server_path!r} is empty (name a folder under output/)")
-    if any(part in ("", ".", "..") for part in text.split("/")) or ":" in text.split("/")[0] or "\x00" in text:
-        raise UnsafePathError(f"server_path {server_path!r} must be a plain relative path under output/")
-    return text
-
-
-def _is_temp_name(key: str) -> bool:
-    """Names a farm or an engine uses while writing (see docs/farm-protocol.md §4)."""
-    name = key.rsplit("/", 1)[-1]
-    return name.startswith(".") or name.endswith((".tmp", PART_SUFFIX))
 
 
 def _as_list(value: Union[str, int, Sequence[Union[str, int]], None]) -> List[str]:
@@ -133,17 +93,15 @@ class Downloader:
         if threads < 1:
             raise RfsyncError(f"threads must be at least 1, not {threads!r}")
         self.client = client
-        self.threads = threads
-        self.bucket = bucket or TokenBucket.from_kb(max_speed)
+        self.limiter = bucket or TokenBucket.from_kb(max_speed)
+        """The bandwidth cap (the ``bucket`` keyword: a token bucket, not an S3 bucket)."""
         self.use_records = use_records
-        self.progress_callback = progress
+        self.progress = progress
         self.cancel_token = cancel or CancelToken()
-        self.on_exists = on_exists
         self.on_status = on_status
-        self.durable = durable
-        self.range_streams = max(1, int(range_streams))
-        self.ranged_threshold = max(1, int(ranged_threshold))
-        self.range_size = range_size
+        self.options = FetchOptions(threads=threads, on_exists=on_exists, durable=durable,
+                                    range_streams=max(1, int(range_streams)),
+                                    ranged_threshold=max(1, int(ranged_threshold)), range_size=range_size)
 
     def cancel(self) -> None:
         """Stop queued and in-flight downloads (from any thread); the call returns within about a second."""
@@ -154,59 +112,11 @@ class Downloader:
         root = Path(os.path.expanduser(str(local_path))) if local_path else default_download_root()
         return os.path.abspath(str(root))
 
-    # -- what to fetch -------------------------------------------------------------
-    @staticmethod
-    def _task_items(run: Run, status: TaskStatus, flat: bool, everything: bool,
-                    server_paths: Sequence[str], frames: Optional[Iterable[str]] = None) -> List[Item]:
-        """Items for the done frames of ``status`` (only ``frames`` if given), plus, when ``everything``,
-        the files under its output prefix that belong to no frame."""
-        prefix = status.output_prefix
-        base = prefix if flat else "output/"
-        wanted = set(frames) if frames is not None else None
-        frame_keys: Set[str] = set()
-        keys: List[str] = []
-        for f in status.frames:
-            frame_keys.update(f.outputs)
-            if f.done and (wanted is None or f.frame in wanted):
-                keys.extend(f.outputs)
-        listed: Dict[str, ObjectInfo] = {}
-        infos: List[ObjectInfo] = []
-        if everything:
-            try:
-                infos = retry_call(lambda: list(run.storage.list(prefix)), cancel=run.cancel,
-                                   describe=f"list {prefix}")
-            except TransferCancelled:
-                raise
-            except RfsyncError as err:
-                run.fail(prefix, f"task {status.task_id}: cannot list its outputs: {err}")
-            for info in infos:
-                if _is_temp_name(info.key):
-                    continue
-                listed[info.key] = info
-                if info.key not in frame_keys:
-                    keys.append(info.key)
-        items = []
-        for key in dict.fromkeys(keys):
-            if not key.startswith(prefix):
-                run.fail(key, f"task {status.task_id}: output is not under the task's output prefix {prefix}")
-                continue
-            if server_paths and not _selected(key, prefix, server_paths):
-                continue
-            items.append(Item(key, key[len(base):], listed.get(key)))
-        return items
-
-    @staticmethod
-    def _report_frames(run: Run, status: TaskStatus) -> None:
-        """Failed frames always; frames never rendered once the task has ended."""
-        for f in status.frames:
-            if f.failed:
-                run.fail_frame(status.task_id, f.frame, "failed on the farm" + (f": {f.message}" if f.message
-                                                                                else ""))
-            elif status.ended and not f.done:
-                run.fail_frame(status.task_id, f.frame, f"not rendered (task {status.state})")
-        if status.state == "failed" and not status.frames_failed:
-            run.fail(f"task {status.task_id}", "the farm marked the task failed"
-                     + (f": {status.message}" if status.message else ""))
+    def _run(self, local_path: Union[str, Path, None]) -> Run:
+        """A run gets its collaborators from here: client, settings, bandwidth cap, cancel, callbacks."""
+        return Run(self.client, self.local_root(local_path), self.options, limiter=self.limiter,
+                   cancel=self.cancel_token, progress=self.progress, use_records=self.use_records,
+                   on_status=self.on_status)
 
     # -- public calls ---------------------------------------------------------------
     def download(
@@ -219,23 +129,23 @@ class Downloader:
     ) -> DownloadResult:
         """Fetch now what the tasks have produced so far (or only the ``server_paths`` sub-trees)."""
         ids = [check_task_id(t) for t in dict.fromkeys(_as_list(task_ids))]
-        paths = [normalize_server_path(p) for p in _as_list(server_paths)]
-        if not ids and not paths:
+        subpaths = [normalize_output_subpath(p) for p in _as_list(server_paths)]
+        if not ids and not subpaths:
             raise RfsyncError("download needs task ids, a server_path, or both")
-        run = Run(self, self.local_root(local_path))
+        run = self._run(local_path)
         try:
             statuses = [run.read_status(t) for t in ids]  # an unknown task is an error before any transfer
             for status in statuses:
                 run.note_status(status)
-                run.transfer(self._task_items(run, status, flat, status.ended, paths))
-                if not paths:
-                    self._report_frames(run, status)
+                run.transfer(task_items(run, status, flat, status.ended, subpaths))
+                if not subpaths:
+                    report_frames(run, status)
                 if self.cancel_token.cancelled:
                     break
             if not ids:
-                for sp in paths:
+                for sub in subpaths:
                     try:
-                        run.transfer(self._server_path_items(run, sp, flat))
+                        run.transfer(subpath_items(run, sub, flat))
                     except TransferCancelled:
                         break
         finally:
@@ -249,36 +159,12 @@ class Downloader:
     def download_keys(self, items: Iterable[Tuple[str, str]],
                       local_path: Union[str, Path, None] = None) -> DownloadResult:
         """Fetch explicit ``(storage key, path relative to local_path)`` pairs."""
-        run = Run(self, self.local_root(local_path))
+        run = self._run(local_path)
         try:
             run.transfer(Item(key, rel) for key, rel in items)
         finally:
             run.close()
         return run.result
-
-    def _server_path_items(self, run: Run, sp: str, flat: bool) -> List[Item]:
-        key = "output/" + sp
-        try:
-            try:
-                infos = [run._head(key)]  # a single file (checked first: a folder cannot list a file)
-            except NotFoundError:
-                infos = [i for i in retry_call(lambda: list(run.storage.list(key + "/")), cancel=run.cancel,
-                                               describe=f"list {key}/") if not _is_temp_name(i.key)]
-        except TransferCancelled:
-            raise
-        except RfsyncError as err:
-            run.fail(key, str(err))
-            return []
-        if not infos:
-            run.fail(key, "nothing found at this server_path")
-            return []
-        items = []
-        for info in infos:
-            rel = info.key[len("output/"):]
-            if flat:
-                rel = rel.split("/", 1)[1] if "/" in rel else rel
-            items.append(Item(info.key, rel, info))
-        return items
 
     def auto_download(
         self,
@@ -295,7 +181,7 @@ class Downloader:
         if not ids:
             raise RfsyncError("auto_download needs at least one task id")
         sleep_time = max(0.05, float(sleep_time))
-        run = Run(self, self.local_root(local_path))
+        run = self._run(local_path)
         try:
             first = {t: run.read_status(t) for t in ids}  # an unknown task is an error at once
         except BaseException:
@@ -322,7 +208,7 @@ class Downloader:
                             run.fail(f"task {tid}", f"status unreadable {MAX_FAILED_POLLS} times in a row: {err}")
                             pending.remove(tid)
                         else:
-                            run.tracker.set_message(f"task {tid}: status unreadable "
+                            run.message(f"task {tid}: status unreadable "
                                                     f"({failed_polls[tid]}/{MAX_FAILED_POLLS}), trying again: {err}")
                         continue
                     except TransferCancelled:
@@ -340,11 +226,10 @@ class Downloader:
                         elif not f.done:
                             seen.pop(f.frame, None)
                     if new_frames or status.ended:
-                        for key in [o for f in status.frames if f.frame in new_frames for o in f.outputs]:
-                            run.seen_keys.discard(key)  # a re-rendered frame: check its files again
-                        run.transfer(self._task_items(run, status, flat, status.ended, (), new_frames))
+                        run.forget(o for f in status.frames if f.frame in new_frames for o in f.outputs)
+                        run.transfer(task_items(run, status, flat, status.ended, (), new_frames))
                     if status.ended:
-                        self._report_frames(run, status)
+                        report_frames(run, status)
                         pending.remove(tid)
                     if self.cancel_token.cancelled:
                         break
@@ -354,11 +239,3 @@ class Downloader:
             run.close()
         return run.result
 
-
-def _selected(key: str, prefix: str, server_paths: Sequence[str]) -> bool:
-    """True when ``key`` lies in one of the sub-trees (relative to ``output/`` or to the task's prefix)."""
-    for sp in server_paths:
-        for base in ("output/" + sp, prefix + sp):
-            if key == base or key.startswith(base + "/"):
-                return True
-    return False
