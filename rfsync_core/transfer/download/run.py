@@ -239,6 +239,11 @@ class Run:
             self.fail(item.key, reason)
             self.tracker.file_failed(item.key, reason)
             return
+        except Exception as err:  # a bug must fail the file, not vanish in the pool's future
+            reason = f"internal error: {type(err).__name__}: {err}"
+            self.fail(item.key, reason)
+            self.tracker.file_failed(item.key, reason)
+            return
         with self.lock:
             (self.result.skipped if skipped else self.result.downloaded).append(item.key)
             self.result.local_files[item.key] = local

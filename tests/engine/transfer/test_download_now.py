@@ -105,3 +105,26 @@ def test_changed_remote_is_fetched_again(client: Client, tmp_path: Path) -> None
     assert (root / "606_sh010/masterLayer/sh010.0001.exr").read_bytes() == b"re-rendered!" * 500
     assert not [p for p in files_under(root) if p.endswith(".part")]
     assert os.listdir(root / "606_sh010" / "masterLayer") == ["sh010.0001.exr"]
+
+
+def test_an_unexpected_error_in_a_worker_fails_the_file_instead_of_vanishing(
+        client: Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """A bug (not an RfsyncError/OSError) in one file's fetch used to die in the pool's future: 0 failed."""
+    from rfsync_core.transfer.download import run as run_mod
+
+    render(client, "731", frames="1-2")
+    real = run_mod.Run._fetch
+    calls = []
+
+    def buggy(self, item, target, rec):  # type: ignore[no-untyped-def]
+        calls.append(item.key)
+        if len(calls) == 1:
+            raise KeyError("bug")
+        return real(self, item, target, rec)
+
+    monkeypatch.setattr(run_mod.Run, "_fetch", buggy)
+    result = Downloader(client).download(["731"], tmp_path / "dl")
+    assert not result.ok
+    assert len(result.failed) == 1
+    assert "internal error: KeyError" in result.failed[0][1]
+    assert len(result.downloaded) == len(calls) - 1 >= 1
