@@ -20,6 +20,7 @@ from Qt import QtCore, QtGui, QtWidgets
 from ..app.console import human_bytes, human_duration
 from ..app.jobs import TransferJob
 from ..errors import RfsyncError, TransferCancelled
+from ..transfer.result import TransferResult
 from .worker import TransferRunner
 
 RUNNING = "running"
@@ -256,13 +257,14 @@ class TransferPanel(QtWidgets.QWidget):
 
     @QtCore.Slot(object)
     def _on_succeeded(self, result: Any) -> None:
+        """``result`` is what the job returned: a ``TransferResult`` (upload, download), or None."""
         self.result = result
-        failed = [tuple(f) for f in getattr(result, "failed", []) or []]
+        failed = [tuple(f) for f in result.failed] if isinstance(result, TransferResult) else []
         known = {e[0] for e in self.errors}
         unseen = [f for f in failed if f[0] not in known]
         if unseen:  # failures the last snapshot did not carry (e.g. refused before the transfer)
             self._add_errors(unseen)
-        if getattr(result, "cancelled", False):
+        if isinstance(result, TransferResult) and result.cancelled:
             self._finish(CANCELLED, self._summary(result, "Cancelled"))
         elif failed:
             self._finish(DONE_WITH_ERRORS, self._summary(result, f"Done with errors ({len(failed)} failed)"))
@@ -279,17 +281,13 @@ class TransferPanel(QtWidgets.QWidget):
         self._finish(FAILED, f"Failed: {message}")
 
     def _summary(self, result: Any, head: str) -> str:
-        moved = getattr(result, "uploaded", None)
-        if moved is None:
-            moved = getattr(result, "downloaded", [])
-        skipped = len(getattr(result, "skipped", []) or [])
-        size = getattr(result, "bytes_sent", None)
-        if size is None:
-            size = getattr(result, "bytes_received", 0)
-        text = f"{head}: {len(moved)} {self._noun} transferred"
+        known = isinstance(result, TransferResult)
+        moved, skipped, _failed = result.counts if known else (0, 0, 0)
+        text = f"{head}: {moved} {self._noun} transferred"
         if skipped:
             text += f", {skipped} unchanged (skipped)"
-        text += f" — {human_bytes(size or 0)} in {human_duration(getattr(result, 'duration', 0.0))}."
+        size, seconds = (result.bytes_moved, result.duration) if known else (0, 0.0)
+        text += f" — {human_bytes(size)} in {human_duration(seconds)}."
         return text
 
     def _finish(self, state: str, text: str) -> None:
