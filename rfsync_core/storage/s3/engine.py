@@ -391,7 +391,23 @@ class S3Storage(S3Client):
                              generation=gen)
         root = self._read_xml(resp, "complete multipart upload", key, gen)
         etag = clean_etag(xml_text(root, "ETag")) or clean_etag(resp.headers.get("ETag"))
-        return ObjectInfo(key=key, size=sum(p.size for p in ordered), etag=etag)
+        size = sum(p.size for p in ordered)
+        if not etag:
+            etag = self._confirmed_etag(key, size)
+        return ObjectInfo(key=key, size=size, etag=etag)
+
+    def _confirmed_etag(self, key: str, size: int) -> str:
+        """The ETag of a just-completed object, from HEAD: Ceph RGW 16 answers CompleteMultipartUpload
+        with an empty ``<ETag/>`` (its HEAD is right). No ETag, or another size, is not a finished upload,
+        and not retryable either: a retried complete would find the upload gone and nothing better to check."""
+        head = self.head(key)
+        if head.size != size or not head.etag:
+            raise StorageError(
+                f"complete multipart upload {self._where(key)}: the server answered without an ETag and "
+                f"HEAD shows {head.size} bytes (expected {size}), ETag {head.etag or 'none'}",
+                code="NoETag", key=key,
+            )
+        return head.etag
 
     def abort_multipart(self, key: str, upload_id: str) -> None:
         check_key(key)
