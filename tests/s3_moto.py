@@ -6,7 +6,9 @@ IAM user exists, so it starts with ``INITIAL_NO_AUTH_ACTION_COUNT=3`` and those 
 unsigned-checked requests create a user, its access key and an allow-all policy
 (moto docs, "IAM-like Access Control"; shared/storage-servers.md). Objects live in
 the server's memory; ``TMPDIR`` points big bodies' spool files into the test's folder.
-The server runs through :mod:`s3_moto_main`, which fixes moto's check of signed query strings.
+moto 5.2.1 (here with Werkzeug 3.1.8) rejected every signed request whose query held a ``/``
+(``ListObjectsV2`` with ``prefix=farm/``: SignatureDoesNotMatch from boto3 as from rfsync; cf.
+getmoto/moto issue #5948); 5.2.5 checks them right, hence the test extra's ``moto[server]>=5.2.5``.
 Known gap (unconfirmed upstream, seen here): moto does not check ``Content-MD5``.
 """
 
@@ -94,14 +96,15 @@ def start_moto_server(root: Path) -> MotoServer:
     python = moto_python()
     if python is None:
         raise RuntimeError("moto not found: install the test extras (pip install -e '.[test]')")
-    main = str(Path(__file__).with_name("s3_moto_main.py"))
+    main = "import sys; from moto.server import main; main(sys.argv[1:])"  # what moto_server runs
     root.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="3", TMPDIR=str(root), MOTO_CALL_RESET_API="false")
     last = ""
     for _ in range(3):  # the free port may be taken between our probe and moto's bind
         port = free_port()
         log = open(root / f"moto-{port}.log", "wb")  # noqa: SIM115 - kept open for the server's life
-        proc = subprocess.Popen([python, main, "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=log, env=env)
+        proc = subprocess.Popen([python, "-c", main, "-H", "127.0.0.1", "-p", str(port)],
+                                stdout=log, stderr=log, env=env)
         log.close()
         endpoint = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
