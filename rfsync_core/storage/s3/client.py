@@ -13,6 +13,8 @@ interrupted (``TransferCancelled``) rather than cut by the network.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import threading
 import xml.etree.ElementTree as ET
 from typing import Any, Dict, Iterator, Optional, Sequence, Tuple
@@ -34,6 +36,20 @@ from .transport import NET_ERRORS, Transport, read_body, release
 from .util import error_class, escape, parse_xml, query_string, xml_text
 
 _NET_ERRORS = NET_ERRORS
+
+
+def _sent_header(resp: Response, name: str) -> Optional[str]:
+    """A header of the request that got ``resp`` (None when absent or unknown)."""
+    request = getattr(resp, "request", None)
+    value = request.headers.get(name) if request is not None and request.headers is not None else None
+    return value if isinstance(value, str) else None
+
+
+def _is_b64_md5(value: str) -> bool:
+    try:
+        return len(base64.b64decode(value.strip(), validate=True)) == 16
+    except (ValueError, binascii.Error):
+        return False
 
 
 class S3Client:
@@ -122,7 +138,11 @@ class S3Client:
         text = f"{op} {self._where(key)} failed: {code} (HTTP {status})"
         if message:
             text += f": {' '.join(message.split())[:500].rstrip('.')}"
-        if cls is AccessDeniedError:
+        sent_md5 = _sent_header(resp, "Content-MD5")
+        if code == "InvalidDigest" or (cls is AccessDeniedError and sent_md5 is not None and not _is_b64_md5(sent_md5)):
+            # Ceph RGW answers a malformed Content-MD5 with a bare AccessDenied 403 (AWS: InvalidDigest 400)
+            text += ". The request's Content-MD5 header is malformed (not the Base64 of a 16-byte MD5)"
+        elif cls is AccessDeniedError:
             text += (f". Check the access key, the secret key and the permissions for bucket "
                      f"'{self.bucket}' on {self.endpoint}")
         elif cls is NotFoundError and code == "NoSuchBucket":
