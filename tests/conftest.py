@@ -46,6 +46,14 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
         stop_s3_server(server)
 
 
+def skip_or_fail(server: str, reason: str) -> None:
+    """Skip a server's tests where it cannot run, unless ``RFSYNC_TEST_REQUIRE`` names it (CI does)."""
+    required = {s.strip() for s in os.environ.get("RFSYNC_TEST_REQUIRE", "").split(",")}
+    if server in required:
+        pytest.fail(f"{reason}, and RFSYNC_TEST_REQUIRE asks for {server}", pytrace=False)
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def rclone_server(s3_server: S3Server) -> S3Server:
     """The rclone server under its own name, for tests parametrised over every server."""
@@ -56,7 +64,7 @@ def rclone_server(s3_server: S3Server) -> S3Server:
 def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
     """moto's S3 server with signatures checked; part of the test extra, so missing only outside it."""
     if moto_python() is None:
-        pytest.skip("moto not installed (pip install -e '.[test]' brings it)")
+        skip_or_fail("moto", "moto not installed (pip install -e '.[test]' brings it)")
     server = start_moto_server(tmp_path_factory.mktemp("moto"))
     try:
         yield server
@@ -69,7 +77,7 @@ def ceph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CephServer
     """A one-node Ceph cluster with RGW on loopback; skipped where Debian's ceph packages are absent."""
     missing = ceph_missing()
     if missing:
-        pytest.skip(f"Ceph RGW tests need {missing} (Debian: ceph-mon ceph-osd radosgw ceph-common)")
+        skip_or_fail("ceph", f"Ceph RGW tests need {missing} (Debian: ceph-mon ceph-osd radosgw ceph-common)")
     server = start_ceph_server(tmp_path_factory.mktemp("ceph"))
     try:
         yield server
