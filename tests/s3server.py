@@ -42,6 +42,7 @@ class S3Server:
     access_key: str = ACCESS_KEY
     secret_key: str = SECRET_KEY
     process: subprocess.Popen[bytes] | None = None
+    kind: str = "rclone"
 
     def new_bucket(self) -> str:
         """Create a bucket through the S3 API (an independent client, boto3).
