@@ -138,6 +138,13 @@ class S3Client:
         text = f"{op} {self._where(key)} failed: {code} (HTTP {status})"
         if message:
             text += f": {' '.join(message.split())[:500].rstrip('.')}"
+        region = (xml_text(root, "Region") if root is not None else "") or resp.headers.get("x-amz-bucket-region", "")
+        if region and region != self.region:
+            # AWS signs per region: a wrong one gets AuthorizationHeaderMalformed (400) or
+            # PermanentRedirect (301), naming the bucket's region (botocore's S3RegionRedirector reads both)
+            text += (f". Bucket '{self.bucket}' is in region {region}, not {self.region}: "
+                     f"set \"region\": \"{region}\" on the platform")
+            return cls(self._scrub(text), code=code, status=status, key=key or "")
         sent_md5 = _sent_header(resp, "Content-MD5")
         if code == "InvalidDigest" or (cls is AccessDeniedError and sent_md5 is not None and not _is_b64_md5(sent_md5)):
             # Ceph RGW answers a malformed Content-MD5 with a bare AccessDenied 403 (AWS: InvalidDigest 400)
