@@ -19,6 +19,7 @@ import pytest
 from s3_ceph import CephServer, ceph_missing, start_ceph_server, stop_ceph_server
 from s3_moto import MotoServer, moto_python, start_moto_server, stop_moto_server
 from s3server import ACCESS_KEY, SECRET_KEY, S3Server, rclone_binary, start_s3_server, stop_s3_server
+from tls_ca import StudioCA, make_studio_ca, openssl_missing
 
 __all__ = ["ACCESS_KEY", "SECRET_KEY", "S3Server", "rclone_binary", "start_s3_server", "stop_s3_server"]
 
@@ -83,6 +84,24 @@ def ceph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CephServer
         yield server
     finally:
         stop_ceph_server(server)
+
+
+@pytest.fixture(scope="session")
+def studio_ca(tmp_path_factory: pytest.TempPathFactory) -> StudioCA:
+    if openssl_missing():
+        pytest.skip("the HTTPS tests make their CA with openssl, which is not installed")
+    return make_studio_ca(tmp_path_factory.mktemp("ca"))
+
+
+@pytest.fixture(scope="session")
+def https_s3_server(tmp_path_factory: pytest.TempPathFactory, studio_ca: StudioCA) -> Iterator[S3Server]:
+    """rclone serve s3 over TLS, its certificate signed by the test's private CA."""
+    server = start_s3_server(tmp_path_factory.mktemp("s3tls"), ["--cert", str(studio_ca.server_cert),
+                                                                "--key", str(studio_ca.server_key)])
+    try:
+        yield server
+    finally:
+        stop_s3_server(server)
 
 
 @pytest.fixture

@@ -73,7 +73,7 @@ def start_s3_server(root: Path, extra_args: list[str] | None = None) -> S3Server
     ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert proc.stderr is not None
-    pattern = re.compile(rb"Starting s3 server on \[(http://127\.0\.0\.1:\d+)/?\]")
+    pattern = re.compile(rb"Starting s3 server on \[(https?://127\.0\.0\.1:\d+)/?\]")
     found: list = []
     lines: list = []
 

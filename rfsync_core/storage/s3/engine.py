@@ -71,10 +71,11 @@ class S3Storage(S3Client):
         min_part_size: int = DEFAULT_MIN_PART_SIZE,
         chunk_size: int = CHUNK_SIZE,
         verify_etag: bool = True,
+        ca_bundle: Optional[str] = None,
     ) -> None:
         super().__init__(endpoint=endpoint, bucket=bucket, access_key=access_key, secret_key=secret_key,
                          prefix=prefix, region=region, session_token=session_token, path_style=path_style,
-                         timeout=timeout, pool_size=pool_size, verify_tls=verify_tls)
+                         timeout=timeout, pool_size=pool_size, verify_tls=verify_tls, ca_bundle=ca_bundle)
         if min_part_size < S3_MIN_PART_SIZE:
             raise StorageError("min_part_size must be at least 5 MiB (an S3 rule)", code="BadPartSize")
         self.multipart_threshold = multipart_threshold
