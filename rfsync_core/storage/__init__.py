@@ -50,7 +50,7 @@ def open_storage(platform: Platform, credentials: Optional[Credentials]) -> Stor
 
     Optional tuning comes from ``platform.options``: ``multipart_threshold``,
     ``min_part_size`` (bytes), ``connect_timeout``, ``read_timeout`` (seconds),
-    ``pool_size`` and ``verify_tls`` (S3 only).
+    ``pool_size``, ``verify_tls`` and ``ca_bundle`` (a PEM file of the CA to trust; S3 only).
     """
     options: Mapping[str, Any] = getattr(platform, "options", None) or {}
     sizes = {
@@ -87,6 +87,7 @@ def open_storage(platform: Platform, credentials: Optional[Credentials]) -> Stor
             timeout=timeout,
             pool_size=_option(options, "pool_size", int, 10),
             verify_tls=_option(options, "verify_tls", bool, True),
+            ca_bundle=_option(options, "ca_bundle", str, "") or None,
             **sizes,
         )
     raise ConfigError(

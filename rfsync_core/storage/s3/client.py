@@ -13,6 +13,9 @@ interrupted (``TransferCancelled``) rather than cut by the network.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import ssl
 import threading
 import xml.etree.ElementTree as ET
 from typing import Any, Dict, Iterator, Optional, Sequence, Tuple
@@ -36,6 +39,41 @@ from .util import error_class, escape, parse_xml, query_string, xml_text
 _NET_ERRORS = NET_ERRORS
 
 
+def _sent_header(resp: Response, name: str) -> Optional[str]:
+    """A header of the request that got ``resp`` (None when absent or unknown)."""
+    request = getattr(resp, "request", None)
+    value = request.headers.get(name) if request is not None and request.headers is not None else None
+    return value if isinstance(value, str) else None
+
+
+def _certificate_failure(exc: BaseException) -> bool:
+    """A TLS certificate that did not verify (anywhere in the exception's chain)."""
+    seen: Optional[BaseException] = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__ or (seen.args[0] if seen.args and
+                                                       isinstance(seen.args[0], BaseException) else None)
+    return False
+
+
+def _ssl_reason(exc: BaseException) -> str:
+    text = str(exc)
+    marker = "certificate verify failed:"
+    if marker in text:
+        return "certificate verify failed: " + text.split(marker, 1)[1].split("(_ssl", 1)[0].strip()
+    return "certificate verify failed"
+
+
+def _is_b64_md5(value: str) -> bool:
+    try:
+        return len(base64.b64decode(value.strip(), validate=True)) == 16
+    except (ValueError, binascii.Error):
+        return False
+
+
 class S3Client:
     """One bucket (and key prefix) on an S3-compatible server: requests and errors. Thread-safe."""
 
@@ -53,6 +91,7 @@ class S3Client:
         timeout: Tuple[float, float] = (10.0, 60.0),
         pool_size: int = 10,
         verify_tls: bool = True,
+        ca_bundle: Optional[str] = None,
     ) -> None:
         split = urlsplit(endpoint.strip())
         if split.scheme not in ("http", "https") or not split.netloc:
@@ -79,7 +118,8 @@ class S3Client:
             origin, self._base_path = f"{split.scheme}://{bucket}.{split.netloc}", ""
         self._http = Transport(origin, access_key=access_key, secret_key=secret_key, region=self.region,
                                session_token=session_token, timeout=timeout, verify_tls=verify_tls,
-                               pool_size=self.pool_size, user_agent=f"rfsync/{__version__}")
+                               pool_size=self.pool_size, user_agent=f"rfsync/{__version__}",
+                               ca_bundle=ca_bundle)
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(endpoint={self.endpoint!r}, bucket={self.bucket!r}, "
@@ -122,7 +162,18 @@ class S3Client:
         text = f"{op} {self._where(key)} failed: {code} (HTTP {status})"
         if message:
             text += f": {' '.join(message.split())[:500].rstrip('.')}"
-        if cls is AccessDeniedError:
+        region = (xml_text(root, "Region") if root is not None else "") or resp.headers.get("x-amz-bucket-region", "")
+        if region and region != self.region:
+            # AWS signs per region: a wrong one gets AuthorizationHeaderMalformed (400) or
+            # PermanentRedirect (301), naming the bucket's region (botocore's S3RegionRedirector reads both)
+            text += (f". Bucket '{self.bucket}' is in region {region}, not {self.region}: "
+                     f"set \"region\": \"{region}\" on the platform")
+            return cls(self._scrub(text), code=code, status=status, key=key or "")
+        sent_md5 = _sent_header(resp, "Content-MD5")
+        if code == "InvalidDigest" or (cls is AccessDeniedError and sent_md5 is not None and not _is_b64_md5(sent_md5)):
+            # Ceph RGW answers a malformed Content-MD5 with a bare AccessDenied 403 (AWS: InvalidDigest 400)
+            text += ". The request's Content-MD5 header is malformed (not the Base64 of a 16-byte MD5)"
+        elif cls is AccessDeniedError:
             text += (f". Check the access key, the secret key and the permissions for bucket "
                      f"'{self.bucket}' on {self.endpoint}")
         elif cls is NotFoundError and code == "NoSuchBucket":
@@ -130,8 +181,14 @@ class S3Client:
         return cls(self._scrub(text), code=code, status=status, key=key or "")
 
     def _net_error(self, exc: BaseException, op: str, key: Optional[str], gen: int,
-                   during: str = "") -> StorageConnectionError:
+                   during: str = "") -> StorageError:
         self._check(gen)
+        if _certificate_failure(exc):
+            # not a network hiccup: retrying cannot make an untrusted certificate trusted
+            return StorageError(self._scrub(
+                f"{op} {self._where(key)} failed: the server's TLS certificate is not trusted ({_ssl_reason(exc)}). "
+                f"For a studio CA, set REQUESTS_CA_BUNDLE or the platform's \"ca_bundle\" to its PEM file"),
+                code="TLSCertificate", key=key or "")
         name = type(exc).__name__
         return StorageConnectionError(self._scrub(f"{op} {self._where(key)} failed{during}: {name}: {exc}"),
                                       code=name, key=key or "")

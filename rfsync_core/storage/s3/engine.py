@@ -71,10 +71,11 @@ class S3Storage(S3Client):
         min_part_size: int = DEFAULT_MIN_PART_SIZE,
         chunk_size: int = CHUNK_SIZE,
         verify_etag: bool = True,
+        ca_bundle: Optional[str] = None,
     ) -> None:
         super().__init__(endpoint=endpoint, bucket=bucket, access_key=access_key, secret_key=secret_key,
                          prefix=prefix, region=region, session_token=session_token, path_style=path_style,
-                         timeout=timeout, pool_size=pool_size, verify_tls=verify_tls)
+                         timeout=timeout, pool_size=pool_size, verify_tls=verify_tls, ca_bundle=ca_bundle)
         if min_part_size < S3_MIN_PART_SIZE:
             raise StorageError("min_part_size must be at least 5 MiB (an S3 rule)", code="BadPartSize")
         self.multipart_threshold = multipart_threshold
@@ -391,7 +392,23 @@ class S3Storage(S3Client):
                              generation=gen)
         root = self._read_xml(resp, "complete multipart upload", key, gen)
         etag = clean_etag(xml_text(root, "ETag")) or clean_etag(resp.headers.get("ETag"))
-        return ObjectInfo(key=key, size=sum(p.size for p in ordered), etag=etag)
+        size = sum(p.size for p in ordered)
+        if not etag:
+            etag = self._confirmed_etag(key, size)
+        return ObjectInfo(key=key, size=size, etag=etag)
+
+    def _confirmed_etag(self, key: str, size: int) -> str:
+        """The ETag of a just-completed object, from HEAD: Ceph RGW 16 answers CompleteMultipartUpload
+        with an empty ``<ETag/>`` (its HEAD is right). No ETag, or another size, is not a finished upload,
+        and not retryable either: a retried complete would find the upload gone and nothing better to check."""
+        head = self.head(key)
+        if head.size != size or not head.etag:
+            raise StorageError(
+                f"complete multipart upload {self._where(key)}: the server answered without an ETag and "
+                f"HEAD shows {head.size} bytes (expected {size}), ETag {head.etag or 'none'}",
+                code="NoETag", key=key,
+            )
+        return head.etag
 
     def abort_multipart(self, key: str, upload_id: str) -> None:
         check_key(key)

@@ -194,10 +194,12 @@ class Transport:
         verify_tls: bool,
         pool_size: int,
         user_agent: str,
+        ca_bundle: Optional[str] = None,
     ) -> None:
         self.origin = origin
         self.timeout = timeout
         self._verify_tls = verify_tls
+        self._ca_bundle = ca_bundle
         self._pool_size = pool_size
         self._creds = (access_key, secret_key, region, session_token)
         host = origin.split("://", 1)[1]
@@ -230,7 +232,7 @@ class Transport:
         # Proxies and CA bundle from the environment, read once per session (requests would scan the
         # environment on every request with trust_env on).
         proxies = dict(requests.utils.get_environ_proxies(self.origin))
-        ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        ca_bundle = self._ca_bundle or os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
         verify: Any = ca_bundle if (self._verify_tls and ca_bundle) else self._verify_tls
         session.proxies, session.verify = proxies, verify
         access_key, secret_key, region, token = self._creds

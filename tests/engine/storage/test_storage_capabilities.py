@@ -1,4 +1,4 @@
-"""Every engine implements the whole :class:`~rfsync_core.storage.base.Storage` contract, on both engines.
+"""Every engine implements the whole :class:`~rfsync_core.storage.base.Storage` contract, on every engine and server.
 
 The transfer layer reads the engine's capabilities directly (``min_part_size``,
 ``max_parts``, ``checks_download_md5``, ``get_to_file(length=)``) instead of
@@ -66,7 +66,7 @@ def test_every_engine_has_every_declared_attribute_with_its_type(engine: Engine)
         assert kind is bool or not isinstance(value, bool), f"{engine.kind}: {name} is a bool, not a {kind}"
     st = engine.storage
     assert st.min_part_size >= PART and 1 <= st.max_parts <= 10000 and st.multipart_threshold > 0
-    assert st.checks_download_md5 is (engine.kind == "s3")  # S3 checks an MD5 ETag; a folder has none
+    assert st.checks_download_md5 is engine.is_s3  # S3 checks an MD5 ETag; a folder has none
 
 
 def test_every_engine_takes_every_declared_argument(engine: Engine) -> None:
