@@ -20,6 +20,7 @@ from Qt import QtCore, QtGui, QtWidgets
 from ..app.console import human_bytes, human_duration
 from ..app.jobs import TransferJob
 from ..errors import RfsyncError, TransferCancelled
+from .quitguard import is_quitting, quit_guard
 from .worker import TransferRunner
 
 RUNNING = "running"
@@ -186,6 +187,10 @@ class TransferPanel(QtWidgets.QWidget):
         if self not in _ACTIVE:
             _ACTIVE.append(self)
         runner.start(job)
+        guard = quit_guard()
+        parent = self.parentWidget()
+        if guard is not None and parent is not None:
+            guard.watch_window(parent.window())  # the host's main window: ask before it closes
 
     def is_running(self) -> bool:
         """True until the worker thread has ended (also while a cancel is winding down)."""
@@ -347,6 +352,10 @@ class TransferPanel(QtWidgets.QWidget):
         return "stay"
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        if self.is_running() and is_quitting():  # the application quits: the transfer was cancelled
+            self._hidden_in_background = True
+            event.accept()
+            return
         if self.is_running():
             choice = self.ask_close_choice()
             if choice == "stay":
