@@ -20,6 +20,7 @@ from Qt import QtCore, QtGui, QtWidgets
 from ..app.console import human_bytes, human_duration
 from ..app.jobs import TransferJob
 from ..errors import RfsyncError, TransferCancelled
+from .errorlist import ErrorList, copy_text
 from .quitguard import is_quitting, quit_guard
 from .worker import TransferRunner
 
@@ -135,14 +136,8 @@ class TransferPanel(QtWidgets.QWidget):
 
         self.errors_label = QtWidgets.QLabel("Errors: none")
         layout.addWidget(self.errors_label)
-        self.error_list = QtWidgets.QTreeWidget()
-        self.error_list.setColumnCount(2)
-        self.error_list.setHeaderLabels(["File", "Reason"])
-        self.error_list.setRootIsDecorated(False)
-        self.error_list.setUniformRowHeights(True)
-        self.error_list.setAlternatingRowColors(True)
+        self.error_list = ErrorList()
         self.error_list.setMinimumHeight(90)
-        self.error_list.setColumnWidth(0, 300)
         layout.addWidget(self.error_list, 1)
 
         self.log_label = QtWidgets.QLabel("")
@@ -238,14 +233,11 @@ class TransferPanel(QtWidgets.QWidget):
     def _add_errors(self, new: Any) -> None:
         rows = []
         for path, reason in new:
-            self.errors.append((path, reason))
+            self.errors.append((str(path), str(reason)))
             if len(self.errors) <= MAX_ERROR_ROWS:
-                item = QtWidgets.QTreeWidgetItem([str(path), str(reason)])
-                item.setToolTip(0, str(path))
-                item.setToolTip(1, str(reason))
-                rows.append(item)
+                rows.append((str(path), str(reason)))
         if rows:
-            self.error_list.addTopLevelItems(rows)
+            self.error_list.add(rows)
         hidden = len(self.errors) - min(len(self.errors), MAX_ERROR_ROWS)
         self.errors_label.setText(f"Errors: {len(self.errors)}" + (f" ({hidden} not listed)" if hidden else ""))
         self.copy_button.setEnabled(True)
@@ -378,8 +370,7 @@ class TransferPanel(QtWidgets.QWidget):
         self.activateWindow()
 
     def copy_errors(self) -> None:
-        text = "\n".join(f"{path}\t{reason}" for path, reason in self.errors)
-        QtWidgets.QApplication.clipboard().setText(text)
+        QtWidgets.QApplication.clipboard().setText(copy_text(self.errors))
 
 
 def run_in_panel(job: TransferJob, title: str, parent: Optional[QtWidgets.QWidget] = None,
