@@ -39,6 +39,7 @@ from ..config.folders import default_download_root
 from ..config.settings import TransferSettings
 from ..errors import RfsyncError
 from ..farm import new_task_id
+from .history import session_transfers, show_transfers_window
 from .panel import TransferPanel, active_panels, run_in_panel
 from .settings import SettingsDialog
 
@@ -127,13 +128,17 @@ class HostActions(Generic[H]):
         return self.guarded(self._download, task_id, local_path)
 
     def show_transfers(self) -> int:
-        """Bring back panels that run in the background. Returns how many were shown."""
-        panels = active_panels()
-        for panel in panels:
+        """Bring back panels that run in the background, and list this session's transfers (running, then
+        finished and failed ones). Returns how many transfers the list shows."""
+        running = [p for p in active_panels() if p.is_running()]
+        for panel in running:
             panel.show_again()
-        if not panels:
+        ended = session_transfers()
+        if not running and not ended:
             self.make_host().show_message(self.words.title, "No transfers are running.")
-        return len(panels)
+            return 0
+        show_transfers_window(active_panels, parent=self.make_host().main_window())
+        return len(running) + len(ended)
 
     def open_settings(self) -> Optional[TransferSettings]:
         """The settings dialog (platform, max speed, threads). Returns the saved settings, None if cancelled.

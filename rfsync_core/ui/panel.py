@@ -21,6 +21,7 @@ from ..app.console import human_bytes, human_duration
 from ..app.jobs import TransferJob
 from ..errors import RfsyncError, TransferCancelled
 from .errorlist import ErrorList, copy_text
+from .history import remember
 from .quitguard import is_quitting, quit_guard
 from .worker import TransferRunner
 
@@ -55,6 +56,8 @@ class TransferPanel(QtWidgets.QWidget):
 
     finished = QtCore.Signal(str)
     """Emitted once with the final state (done, done with errors, cancelled, failed)."""
+    ended_in_background = QtCore.Signal(str)
+    """Emitted with the final state when the transfer ended while its panel was closed (a host notifies)."""
 
     NEXT_STEPS: ClassVar[Dict[str, str]] = {
         DONE: "Everything arrived. You can close this window.",
@@ -83,6 +86,8 @@ class TransferPanel(QtWidgets.QWidget):
         self._noun = noun
         self._runner: Optional[TransferRunner] = None
         self._hidden_in_background = False
+        self._close_choice = ""
+        self._title = title
         self._build(title)
 
     # -- layout ---------------------------------------------------------------------------
@@ -304,8 +309,16 @@ class TransferPanel(QtWidgets.QWidget):
         self.in_flight.setText("")
         if self.last_snapshot is not None:
             self.eta_label.setText(f"{human_duration(self.last_snapshot.elapsed)} elapsed")
-        if self._hidden_in_background and state in (DONE_WITH_ERRORS, FAILED):
-            self.show()  # a background transfer that went wrong asks for attention
+        remember(self._title, state, text, len(self.errors), self)
+        if self._hidden_in_background and self._close_choice == "background" and not is_quitting():
+            # a background transfer that ended says so: shown again (raised when it went wrong)
+            if state in (DONE_WITH_ERRORS, FAILED):
+                self.show_again()
+            elif state == DONE:
+                self.setAttribute(QtCore.Qt.WidgetAttribute.WA_ShowWithoutActivating, True)
+                self.show()
+                self._hidden_in_background = False
+            self.ended_in_background.emit(state)
         self.finished.emit(state)
 
     @QtCore.Slot()
@@ -355,6 +368,7 @@ class TransferPanel(QtWidgets.QWidget):
                 return
             if choice == "cancel":
                 self.cancel()
+            self._close_choice = choice
             self._hidden_in_background = True
             event.accept()
             return
