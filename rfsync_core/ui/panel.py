@@ -20,6 +20,7 @@ from Qt import QtCore, QtGui, QtWidgets
 from ..app.console import human_bytes, human_duration
 from ..app.jobs import TransferJob
 from ..errors import RfsyncError, TransferCancelled
+from .colors import state_colors
 from .errorlist import ErrorList, copy_text
 from .history import remember
 from .quitguard import is_quitting, quit_guard
@@ -34,9 +35,6 @@ FAILED = "failed"
 MAX_ERROR_ROWS = 2000
 """Rows shown in the error list; the rest are counted (and copied by "Copy errors")."""
 MAX_IN_FLIGHT_SHOWN = 6
-
-_COLORS = {RUNNING: "#3b82f6", DONE: "#16a34a", DONE_WITH_ERRORS: "#d97706", CANCELLED: "#6b7280",
-           FAILED: "#dc2626"}
 
 _ACTIVE: List[TransferPanel] = []
 """Panels kept alive while visible or running (a hidden background transfer has no other owner)."""
@@ -102,6 +100,9 @@ class TransferPanel(QtWidgets.QWidget):
 
         self.status_label = QtWidgets.QLabel("Starting…")
         self.status_label.setWordWrap(True)
+        bold = self.status_label.font()
+        bold.setBold(True)
+        self.status_label.setFont(bold)
         layout.addWidget(self.status_label)
         self.next_label = QtWidgets.QLabel("")
         self.next_label.setWordWrap(True)
@@ -329,9 +330,22 @@ class TransferPanel(QtWidgets.QWidget):
             self.deleteLater()
 
     def _set_state_style(self, state: str) -> None:
-        color = _COLORS.get(state, _COLORS[RUNNING])
-        self.status_label.setStyleSheet(f"color: {color}; font-weight: bold;")
-        self.progress_bar.setStyleSheet(f"QProgressBar::chunk {{ background-color: {color}; }}")
+        """State colours from the palette (:mod:`.colors`): ≥ 4.5:1 on light and dark themes alike."""
+        self._style_state = state
+        text, chunk, bar_text, groove = state_colors(state, self.palette())
+        # a palette, not a style sheet: a widget with a style sheet stops inheriting the panel's palette
+        pal = QtGui.QPalette()
+        pal.setColor(QtGui.QPalette.ColorRole.WindowText, text)
+        self.status_label.setPalette(pal)
+        self.progress_bar.setStyleSheet(
+            f"QProgressBar {{ color: {bar_text.name()}; background-color: {groove.name()}; "
+            f"border: 1px solid {bar_text.name()}; border-radius: 2px; text-align: center; }}"
+            f"QProgressBar::chunk {{ background-color: {chunk.name()}; }}")
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QtCore.QEvent.Type.PaletteChange and hasattr(self, "_style_state"):
+            self._set_state_style(self._style_state)  # the host switched theme
 
     # -- closing -----------------------------------------------------------------------------------
     def ask_close_choice(self) -> str:
