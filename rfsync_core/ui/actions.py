@@ -183,7 +183,7 @@ class HostActions(Generic[H]):
         manifest = write_upload_manifest(os.path.join(work_folder(scene), "upload.json"), scene, collected.found)
         name = os.path.basename(scene)
         return self._show(host, upload_manifest_job(manifest, settings), f"Upload {name}",
-                          f"Done: {name} and its files are on the farm's storage.")
+                          f"Done: {name} and its files are on the farm's storage.", _where(settings))
 
     def _submit(self, task_id: Optional[str]) -> Optional[TransferPanel]:
         host = self.make_host()
@@ -200,7 +200,8 @@ class HostActions(Generic[H]):
         configs = write_task_configs(task_folder(scene, info.task_id), info, collected)
         panel = self._show(host, submit_job(info.task_id, configs, settings),
                            f"Submit {info.scene_name} (task {info.task_id})",
-                           f"Task {info.task_id} submitted: the farm will render frames {info.frames}.")
+                           f"Task {info.task_id} submitted: the farm will render frames {info.frames}.",
+                           _where(settings))
         panel.next_steps["done"] = self.words.after_submit
         return panel
 
@@ -220,9 +221,17 @@ class HostActions(Generic[H]):
                 return None
         settings = self.settings(host)
         return self._show(host, download_job(ids, local_path, settings), f"Download task {', '.join(ids)}",
-                          f"Done: the rendered files are in {local_path}.")
+                          f"Done: the rendered files are in {local_path}.", local_path)
 
-    def _show(self, host: H, job: TransferJob, title: str, done_message: str) -> TransferPanel:
+    def _show(self, host: H, job: TransferJob, title: str, done_message: str,
+              destination: str = "") -> TransferPanel:
         self.announce(host, title)
         return run_in_panel(job, title, parent=host.main_window(), done_message=done_message,
-                            reopen_hint=self.words.reopen_hint)
+                            reopen_hint=self.words.reopen_hint, destination=destination)
+
+
+def _where(settings: TransferSettings) -> str:
+    """The platform a transfer goes to, for the panel's title line."""
+    from ..config import default_platform_name
+
+    return settings.platform or default_platform_name()

@@ -22,6 +22,7 @@ from ..app.jobs import TransferJob
 from ..errors import RfsyncError, TransferCancelled
 from .colors import state_colors
 from .errorlist import ErrorList, copy_text
+from .figures import centre_on, eta_text, rate_text, title_text
 from .history import remember
 from .quitguard import is_quitting, quit_guard
 from .worker import TransferRunner
@@ -66,7 +67,7 @@ class TransferPanel(QtWidgets.QWidget):
     }
 
     def __init__(self, title: str = "Transfer", parent: Optional[QtWidgets.QWidget] = None,
-                 noun: str = "files", reopen_hint: str = "") -> None:
+                 noun: str = "files", reopen_hint: str = "", destination: str = "") -> None:
         super().__init__(parent)
         self.setWindowFlags(QtCore.Qt.WindowType.Window)
         self.setWindowTitle(f"rfsync — {title}")
@@ -86,12 +87,16 @@ class TransferPanel(QtWidgets.QWidget):
         self._hidden_in_background = False
         self._close_choice = ""
         self._title = title
+        self.destination = destination
+        """Where the files go (the platform's name), shown in the title line."""
+        self._bar_max = 0
         self._build(title)
+        self.resize(680, 460)
 
     # -- layout ---------------------------------------------------------------------------
     def _build(self, title: str) -> None:
         layout = QtWidgets.QVBoxLayout(self)
-        self.title_label = QtWidgets.QLabel(title)
+        self.title_label = QtWidgets.QLabel(title_text(title, self.destination, None, self._noun))
         font = self.title_label.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
         font.setBold(True)
@@ -135,15 +140,18 @@ class TransferPanel(QtWidgets.QWidget):
         self.in_flight = QtWidgets.QLabel("")
         self.in_flight.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         self.in_flight.setWordWrap(False)
-        self.in_flight.setMinimumHeight(self.fontMetrics().height() * 3)
+        # a fixed height: the error list below does not jump while files come and go
+        self.in_flight.setFixedHeight(self.fontMetrics().lineSpacing() * (MAX_IN_FLIGHT_SHOWN + 1) + 4)
         self.in_flight.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
         self.in_flight.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         layout.addWidget(self.in_flight)
 
         self.errors_label = QtWidgets.QLabel("Errors: none")
+        self.errors_label.setVisible(False)  # shown with the first error: no empty table
         layout.addWidget(self.errors_label)
         self.error_list = ErrorList()
         self.error_list.setMinimumHeight(90)
+        self.error_list.setVisible(False)
         layout.addWidget(self.error_list, 1)
 
         self.log_label = QtWidgets.QLabel("")
@@ -174,7 +182,10 @@ class TransferPanel(QtWidgets.QWidget):
             raise RuntimeError("this panel is already running a transfer")
         self.state = RUNNING
         self.result, self.error = None, None
-        self.status_label.setText("Running…")
+        self._bar_max = 0
+        self.status_label.setText("Starting…")
+        self.in_flight_label.setVisible(True)
+        self.in_flight.setVisible(True)
         self.next_label.setVisible(False)
         self.cancel_button.setEnabled(True)
         self.cancel_button.setText("Cancel")
@@ -209,12 +220,22 @@ class TransferPanel(QtWidgets.QWidget):
     def on_progress(self, snap: Any) -> None:
         """Show one snapshot (GUI thread; called ≤ 10 times a second)."""
         self.last_snapshot = snap
-        self.progress_bar.setValue(int(snap.fraction * 1000))
+        value = int(snap.fraction * 1000)
+        behind = 0
+        if snap.bytes_total and value < self._bar_max:  # bytes taken back (a retry, a cancel): never backwards
+            behind = snap.bytes_total * self._bar_max // 1000 - snap.bytes_done
+        self._bar_max = max(self._bar_max, value)
+        self.progress_bar.setValue(self._bar_max)
+        pct = self._bar_max / 10
         if snap.bytes_total:
+            resend = f", re-sending {human_bytes(behind)}" if behind > 0 and self.state == RUNNING else ""
             self.progress_bar.setFormat(
-                f"{snap.fraction * 100:.0f}%  ({human_bytes(snap.bytes_done)} of {human_bytes(snap.bytes_total)})")
+                f"{pct:.0f}%  ({human_bytes(snap.bytes_done)} of {human_bytes(snap.bytes_total)}{resend})")
         else:
-            self.progress_bar.setFormat(f"{snap.fraction * 100:.0f}%")
+            self.progress_bar.setFormat(f"{pct:.0f}%")
+        self.title_label.setText(title_text(self._title, self.destination, snap, self._noun))
+        if self.state == RUNNING and self.cancel_button.isEnabled():
+            self.status_label.setText(snap.message or "Sending…")
         files = f"{snap.files_done} of {snap.files_total} {self._noun} done"
         extra = []
         if snap.files_skipped:
@@ -223,9 +244,9 @@ class TransferPanel(QtWidgets.QWidget):
             extra.append(f"{snap.files_failed} failed")
         self.files_label.setText(files + (f" ({', '.join(extra)})" if extra else ""))
         self.bytes_label.setText(f"{human_bytes(snap.bytes_done)} of {human_bytes(snap.bytes_total)}")
-        self.rate_label.setText(f"{human_bytes(snap.rate)}/s" if self.state == RUNNING else "–")
-        eta = f"ETA {human_duration(snap.eta)}" if self.state == RUNNING else ""
-        self.eta_label.setText(f"{human_duration(snap.elapsed)} elapsed" + (f", {eta}" if eta else ""))
+        running = self.state == RUNNING
+        self.rate_label.setText(rate_text(snap) if running else "–")
+        self.eta_label.setText(eta_text(snap) if running else f"{human_duration(snap.elapsed)} elapsed")
         current = list(snap.current)
         shown = current[:MAX_IN_FLIGHT_SHOWN]
         more = len(current) - len(shown)
@@ -244,6 +265,8 @@ class TransferPanel(QtWidgets.QWidget):
                 rows.append((str(path), str(reason)))
         if rows:
             self.error_list.add(rows)
+        self.errors_label.setVisible(True)
+        self.error_list.setVisible(True)
         hidden = len(self.errors) - min(len(self.errors), MAX_ERROR_ROWS)
         self.errors_label.setText(f"Errors: {len(self.errors)}" + (f" ({hidden} not listed)" if hidden else ""))
         self.copy_button.setEnabled(True)
@@ -306,8 +329,8 @@ class TransferPanel(QtWidgets.QWidget):
         if state == DONE:
             self.progress_bar.setValue(1000)
         self.rate_label.setText("–")
-        self.in_flight_label.setText("In flight (0):")
-        self.in_flight.setText("")
+        self.in_flight_label.setVisible(False)  # nothing in flight after the end: no empty block
+        self.in_flight.setVisible(False)
         if self.last_snapshot is not None:
             self.eta_label.setText(f"{human_duration(self.last_snapshot.elapsed)} elapsed")
         remember(self._title, state, text, len(self.errors), self)
@@ -402,10 +425,12 @@ class TransferPanel(QtWidgets.QWidget):
 
 
 def run_in_panel(job: TransferJob, title: str, parent: Optional[QtWidgets.QWidget] = None,
-                 done_message: str = "", noun: str = "files", reopen_hint: str = "") -> TransferPanel:
+                 done_message: str = "", noun: str = "files", reopen_hint: str = "",
+                 destination: str = "") -> TransferPanel:
     """Create a panel, start ``job`` in it and show it (non-modal). Returns the panel."""
-    panel = TransferPanel(title, parent=parent, noun=noun, reopen_hint=reopen_hint)
+    panel = TransferPanel(title, parent=parent, noun=noun, reopen_hint=reopen_hint, destination=destination)
     panel.done_message = done_message
     panel.start(job)
+    centre_on(panel, parent)
     panel.show()
     return panel
