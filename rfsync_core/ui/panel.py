@@ -101,6 +101,8 @@ class TransferPanel(QtWidgets.QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.25)
         font.setBold(True)
         self.title_label.setFont(font)
+        # its text changes with every snapshot: never let that re-lay out the whole window
+        self.title_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
         layout.addWidget(self.title_label)
 
         self.status_label = QtWidgets.QLabel("Starting…")
@@ -233,9 +235,9 @@ class TransferPanel(QtWidgets.QWidget):
                 f"{pct:.0f}%  ({human_bytes(snap.bytes_done)} of {human_bytes(snap.bytes_total)}{resend})")
         else:
             self.progress_bar.setFormat(f"{pct:.0f}%")
-        self.title_label.setText(title_text(self._title, self.destination, snap, self._noun))
+        _set_if_changed(self.title_label, title_text(self._title, self.destination, snap, self._noun))
         if self.state == RUNNING and self.cancel_button.isEnabled():
-            self.status_label.setText(snap.message or "Sending…")
+            _set_if_changed(self.status_label, snap.message or "Sending…")
         files = f"{snap.files_done} of {snap.files_total} {self._noun} done"
         extra = []
         if snap.files_skipped:
@@ -422,6 +424,12 @@ class TransferPanel(QtWidgets.QWidget):
 
     def copy_errors(self) -> None:
         QtWidgets.QApplication.clipboard().setText(copy_text(self.errors))
+
+
+def _set_if_changed(label: QtWidgets.QLabel, text: str) -> None:
+    """A label's text, set only when it differs (a word-wrapped label re-lays out on every set)."""
+    if label.text() != text:
+        label.setText(text)
 
 
 def run_in_panel(job: TransferJob, title: str, parent: Optional[QtWidgets.QWidget] = None,
