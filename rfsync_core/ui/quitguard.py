@@ -77,6 +77,9 @@ class QuitGuard(QtCore.QObject):
             self._set_filtering(False)
 
     def _set_filtering(self, on: bool) -> None:
+        # Only Qt 6 delivers quit() as a QEvent.Quit one can refuse; on Qt 5 it exits at once (aboutToQuit).
+        if on and not QtCore.qVersion().startswith("6"):
+            return
         if on != self._filtering:
             (self._app.installEventFilter if on else self._app.removeEventFilter)(self)
             self._filtering = on
