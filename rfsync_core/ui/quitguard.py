@@ -4,15 +4,16 @@ Why: a ``QThread`` destroyed while running aborts the whole process ("QThread: D
 still running", exit 134 on PySide2/PySide6; PyQt5 silently kills the upload) — in Maya or Houdini that
 is a crash on exit. So every running :class:`~rfsync_core.ui.worker.TransferRunner` registers here, and:
 
-* where Qt gives a chance to ask — the host's main window gets a close event, or (Qt 6) the application
-  gets a ``QEvent.Quit`` from ``quit()`` or the last window closing — the artist is asked: "Cancel and
-  quit — it resumes next time" or "Don't quit" (keeping it running is impossible: the process ends);
+* where Qt gives a chance to ask — the host's main window gets a close event — the artist is asked:
+  "Cancel and quit — it resumes next time" or "Don't quit" (keeping it running is impossible: the process
+  ends); Qt 6's ``quit()`` closes every window first, so the panel's own close question comes up there;
 * in any case, on ``QCoreApplication.aboutToQuit`` (no chance to ask: Qt 5's ``quit()``, ``exit()``) every
   transfer is cancelled and its thread waited for, bounded (:data:`QUIT_WAIT_S`), so it ends cleanly: the
   engine never records a file it did not finish, and a rerun resumes.
 
-The application-wide event filter is installed only while a transfer runs (and looks at the event type
-first), so the host pays nothing the rest of the time. Whether a host's own quit path (Maya's ``quit``
+No application-wide event filter: measured with ``bench/bench_ui_stall.py``, a Python filter on every
+GUI event doubled the p99 stall and slowed the upload (GIL). Only the host's main window is filtered.
+Whether a host's own quit path (Maya's ``quit``
 command, Houdini's ``hou.exit``) sends a close event to its main window first is unconfirmed; the
 ``aboutToQuit`` path does not depend on it.
 """
@@ -40,7 +41,6 @@ class QuitGuard(QtCore.QObject):
         self._app = app
         self._runners: List[Any] = []
         self._windows: List[Any] = []
-        self._filtering = False
         self.quitting = False
         """True once the artist chose to quit (or the application is quitting): panels close without asking."""
         self.ask_enabled = True
@@ -53,7 +53,6 @@ class QuitGuard(QtCore.QObject):
         self._forget_stopped()
         if runner not in self._runners:
             self._runners.append(runner)
-        self._set_filtering(True)
 
     def watch_window(self, window: Optional[QtWidgets.QWidget]) -> None:
         """Ask before this window (the host's main window) closes while a transfer runs."""
@@ -73,23 +72,10 @@ class QuitGuard(QtCore.QObject):
 
     def _forget_stopped(self) -> None:
         self._runners = [r for r in self._runners if r.thread_alive()]
-        if not self._runners:
-            self._set_filtering(False)
-
-    def _set_filtering(self, on: bool) -> None:
-        # Only Qt 6 delivers quit() as a QEvent.Quit one can refuse; on Qt 5 it exits at once (aboutToQuit).
-        if on and not QtCore.qVersion().startswith("6"):
-            return
-        if on != self._filtering:
-            (self._app.installEventFilter if on else self._app.removeEventFilter)(self)
-            self._filtering = on
 
     # -- quitting ---------------------------------------------------------------------------------
     def eventFilter(self, obj: Any, event: Any) -> bool:
-        kind = event.type()
-        if kind == QtCore.QEvent.Type.Quit and obj is self._app:
-            return not self._may_quit(None)
-        if (kind == QtCore.QEvent.Type.Close and any(w is obj for w in self._windows)
+        if (event.type() == QtCore.QEvent.Type.Close and any(w is obj for w in self._windows)
                 and not self._may_quit(obj)):
             event.ignore()
             return True

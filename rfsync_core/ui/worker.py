@@ -126,5 +126,5 @@ class TransferRunner(QtCore.QObject):
         self._worker_thread = None  # finished: safe to let Python free it
         guard = quit_guard()
         if guard is not None:
-            guard.running()  # drops this runner; no application-wide filter once none runs
+            guard.running()  # drops this runner
         self.stopped.emit()

@@ -25,6 +25,8 @@ from rfsync_core.ui import run_in_panel
 def main() -> int:
     mode, manifest = sys.argv[1], sys.argv[2]
     answer = os.environ.get("ANSWER", "Cancel and quit")
+    # Qt 6's quit() closes every window first: the panel's own close question may come up instead
+    answers = (answer, "Cancel transfer") if answer == "Cancel and quit" else (answer,)
     app = QtWidgets.QApplication([])
     host = QtWidgets.QMainWindow()
     host.setWindowTitle("Host")
@@ -39,7 +41,7 @@ def main() -> int:
         if box is None:
             return
         for button in box.findChildren(QtWidgets.QAbstractButton):
-            if button.text().startswith(answer):
+            if button.text().startswith(answers):
                 print(f"ASKED {box.windowTitle()}", flush=True)
                 button.click()
                 return
