@@ -39,6 +39,7 @@ from ..config.folders import default_download_root
 from ..config.settings import TransferSettings
 from ..errors import RfsyncError
 from ..farm import new_task_id
+from .history import session_transfers, show_transfers_window
 from .panel import TransferPanel, active_panels, run_in_panel
 from .settings import SettingsDialog
 
@@ -127,13 +128,17 @@ class HostActions(Generic[H]):
         return self.guarded(self._download, task_id, local_path)
 
     def show_transfers(self) -> int:
-        """Bring back panels that run in the background. Returns how many were shown."""
-        panels = active_panels()
-        for panel in panels:
+        """Bring back panels that run in the background, and list this session's transfers (running, then
+        finished and failed ones). Returns how many transfers the list shows."""
+        running = [p for p in active_panels() if p.is_running()]
+        for panel in running:
             panel.show_again()
-        if not panels:
+        ended = session_transfers()
+        if not running and not ended:
             self.make_host().show_message(self.words.title, "No transfers are running.")
-        return len(panels)
+            return 0
+        show_transfers_window(active_panels, parent=self.make_host().main_window())
+        return len(running) + len(ended)
 
     def open_settings(self) -> Optional[TransferSettings]:
         """The settings dialog (platform, max speed, threads). Returns the saved settings, None if cancelled.
@@ -178,7 +183,7 @@ class HostActions(Generic[H]):
         manifest = write_upload_manifest(os.path.join(work_folder(scene), "upload.json"), scene, collected.found)
         name = os.path.basename(scene)
         return self._show(host, upload_manifest_job(manifest, settings), f"Upload {name}",
-                          f"Done: {name} and its files are on the farm's storage.")
+                          f"Done: {name} and its files are on the farm's storage.", _where(settings))
 
     def _submit(self, task_id: Optional[str]) -> Optional[TransferPanel]:
         host = self.make_host()
@@ -195,7 +200,8 @@ class HostActions(Generic[H]):
         configs = write_task_configs(task_folder(scene, info.task_id), info, collected)
         panel = self._show(host, submit_job(info.task_id, configs, settings),
                            f"Submit {info.scene_name} (task {info.task_id})",
-                           f"Task {info.task_id} submitted: the farm will render frames {info.frames}.")
+                           f"Task {info.task_id} submitted: the farm will render frames {info.frames}.",
+                           _where(settings))
         panel.next_steps["done"] = self.words.after_submit
         return panel
 
@@ -215,9 +221,17 @@ class HostActions(Generic[H]):
                 return None
         settings = self.settings(host)
         return self._show(host, download_job(ids, local_path, settings), f"Download task {', '.join(ids)}",
-                          f"Done: the rendered files are in {local_path}.")
+                          f"Done: the rendered files are in {local_path}.", local_path)
 
-    def _show(self, host: H, job: TransferJob, title: str, done_message: str) -> TransferPanel:
+    def _show(self, host: H, job: TransferJob, title: str, done_message: str,
+              destination: str = "") -> TransferPanel:
         self.announce(host, title)
         return run_in_panel(job, title, parent=host.main_window(), done_message=done_message,
-                            reopen_hint=self.words.reopen_hint)
+                            reopen_hint=self.words.reopen_hint, destination=destination)
+
+
+def _where(settings: TransferSettings) -> str:
+    """The platform a transfer goes to, for the panel's title line."""
+    from ..config import default_platform_name
+
+    return settings.platform or default_platform_name()

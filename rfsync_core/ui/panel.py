@@ -21,6 +21,11 @@ from ..app.console import human_bytes, human_duration
 from ..app.jobs import TransferJob
 from ..errors import RfsyncError, TransferCancelled
 from ..transfer.result import TransferResult
+from .colors import state_colors
+from .errorlist import ErrorList, copy_text
+from .figures import centre_on, eta_text, rate_text, title_text
+from .history import remember
+from .quitguard import is_quitting, quit_guard
 from .worker import TransferRunner
 
 RUNNING = "running"
@@ -32,9 +37,6 @@ FAILED = "failed"
 MAX_ERROR_ROWS = 2000
 """Rows shown in the error list; the rest are counted (and copied by "Copy errors")."""
 MAX_IN_FLIGHT_SHOWN = 6
-
-_COLORS = {RUNNING: "#3b82f6", DONE: "#16a34a", DONE_WITH_ERRORS: "#d97706", CANCELLED: "#6b7280",
-           FAILED: "#dc2626"}
 
 _ACTIVE: List[TransferPanel] = []
 """Panels kept alive while visible or running (a hidden background transfer has no other owner)."""
@@ -54,6 +56,8 @@ class TransferPanel(QtWidgets.QWidget):
 
     finished = QtCore.Signal(str)
     """Emitted once with the final state (done, done with errors, cancelled, failed)."""
+    ended_in_background = QtCore.Signal(str)
+    """Emitted with the final state when the transfer ended while its panel was closed (a host notifies)."""
 
     NEXT_STEPS: ClassVar[Dict[str, str]] = {
         DONE: "Everything arrived. You can close this window.",
@@ -64,7 +68,7 @@ class TransferPanel(QtWidgets.QWidget):
     }
 
     def __init__(self, title: str = "Transfer", parent: Optional[QtWidgets.QWidget] = None,
-                 noun: str = "files", reopen_hint: str = "") -> None:
+                 noun: str = "files", reopen_hint: str = "", destination: str = "") -> None:
         super().__init__(parent)
         self.setWindowFlags(QtCore.Qt.WindowType.Window)
         self.setWindowTitle(f"rfsync — {title}")
@@ -82,20 +86,31 @@ class TransferPanel(QtWidgets.QWidget):
         self._noun = noun
         self._runner: Optional[TransferRunner] = None
         self._hidden_in_background = False
+        self._close_choice = ""
+        self._title = title
+        self.destination = destination
+        """Where the files go (the platform's name), shown in the title line."""
+        self._bar_max = 0
         self._build(title)
+        self.resize(680, 460)
 
     # -- layout ---------------------------------------------------------------------------
     def _build(self, title: str) -> None:
         layout = QtWidgets.QVBoxLayout(self)
-        self.title_label = QtWidgets.QLabel(title)
+        self.title_label = QtWidgets.QLabel(title_text(title, self.destination, None, self._noun))
         font = self.title_label.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
         font.setBold(True)
         self.title_label.setFont(font)
+        # its text changes with every snapshot: never let that re-lay out the whole window
+        self.title_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
         layout.addWidget(self.title_label)
 
         self.status_label = QtWidgets.QLabel("Starting…")
         self.status_label.setWordWrap(True)
+        bold = self.status_label.font()
+        bold.setBold(True)
+        self.status_label.setFont(bold)
         layout.addWidget(self.status_label)
         self.next_label = QtWidgets.QLabel("")
         self.next_label.setWordWrap(True)
@@ -128,21 +143,18 @@ class TransferPanel(QtWidgets.QWidget):
         self.in_flight = QtWidgets.QLabel("")
         self.in_flight.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         self.in_flight.setWordWrap(False)
-        self.in_flight.setMinimumHeight(self.fontMetrics().height() * 3)
+        # a fixed height: the error list below does not jump while files come and go
+        self.in_flight.setFixedHeight(self.fontMetrics().lineSpacing() * (MAX_IN_FLIGHT_SHOWN + 1) + 4)
         self.in_flight.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
         self.in_flight.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         layout.addWidget(self.in_flight)
 
         self.errors_label = QtWidgets.QLabel("Errors: none")
+        self.errors_label.setVisible(False)  # shown with the first error: no empty table
         layout.addWidget(self.errors_label)
-        self.error_list = QtWidgets.QTreeWidget()
-        self.error_list.setColumnCount(2)
-        self.error_list.setHeaderLabels(["File", "Reason"])
-        self.error_list.setRootIsDecorated(False)
-        self.error_list.setUniformRowHeights(True)
-        self.error_list.setAlternatingRowColors(True)
+        self.error_list = ErrorList()
         self.error_list.setMinimumHeight(90)
-        self.error_list.setColumnWidth(0, 300)
+        self.error_list.setVisible(False)
         layout.addWidget(self.error_list, 1)
 
         self.log_label = QtWidgets.QLabel("")
@@ -173,7 +185,10 @@ class TransferPanel(QtWidgets.QWidget):
             raise RuntimeError("this panel is already running a transfer")
         self.state = RUNNING
         self.result, self.error = None, None
-        self.status_label.setText("Running…")
+        self._bar_max = 0
+        self.status_label.setText("Starting…")
+        self.in_flight_label.setVisible(True)
+        self.in_flight.setVisible(True)
         self.next_label.setVisible(False)
         self.cancel_button.setEnabled(True)
         self.cancel_button.setText("Cancel")
@@ -187,6 +202,10 @@ class TransferPanel(QtWidgets.QWidget):
         if self not in _ACTIVE:
             _ACTIVE.append(self)
         runner.start(job)
+        guard = quit_guard()
+        parent = self.parentWidget()
+        if guard is not None and parent is not None:
+            guard.watch_window(parent.window())  # the host's main window: ask before it closes
 
     def is_running(self) -> bool:
         """True until the worker thread has ended (also while a cancel is winding down)."""
@@ -204,12 +223,22 @@ class TransferPanel(QtWidgets.QWidget):
     def on_progress(self, snap: Any) -> None:
         """Show one snapshot (GUI thread; called ≤ 10 times a second)."""
         self.last_snapshot = snap
-        self.progress_bar.setValue(int(snap.fraction * 1000))
+        value = int(snap.fraction * 1000)
+        behind = 0
+        if snap.bytes_total and value < self._bar_max:  # bytes taken back (a retry, a cancel): never backwards
+            behind = snap.bytes_total * self._bar_max // 1000 - snap.bytes_done
+        self._bar_max = max(self._bar_max, value)
+        self.progress_bar.setValue(self._bar_max)
+        pct = self._bar_max / 10
         if snap.bytes_total:
+            resend = f", re-sending {human_bytes(behind)}" if behind > 0 and self.state == RUNNING else ""
             self.progress_bar.setFormat(
-                f"{snap.fraction * 100:.0f}%  ({human_bytes(snap.bytes_done)} of {human_bytes(snap.bytes_total)})")
+                f"{pct:.0f}%  ({human_bytes(snap.bytes_done)} of {human_bytes(snap.bytes_total)}{resend})")
         else:
-            self.progress_bar.setFormat(f"{snap.fraction * 100:.0f}%")
+            self.progress_bar.setFormat(f"{pct:.0f}%")
+        _set_if_changed(self.title_label, title_text(self._title, self.destination, snap, self._noun))
+        if self.state == RUNNING and self.cancel_button.isEnabled():
+            _set_if_changed(self.status_label, snap.message or "Sending…")
         files = f"{snap.files_done} of {snap.files_total} {self._noun} done"
         extra = []
         if snap.files_skipped:
@@ -218,9 +247,9 @@ class TransferPanel(QtWidgets.QWidget):
             extra.append(f"{snap.files_failed} failed")
         self.files_label.setText(files + (f" ({', '.join(extra)})" if extra else ""))
         self.bytes_label.setText(f"{human_bytes(snap.bytes_done)} of {human_bytes(snap.bytes_total)}")
-        self.rate_label.setText(f"{human_bytes(snap.rate)}/s" if self.state == RUNNING else "–")
-        eta = f"ETA {human_duration(snap.eta)}" if self.state == RUNNING else ""
-        self.eta_label.setText(f"{human_duration(snap.elapsed)} elapsed" + (f", {eta}" if eta else ""))
+        running = self.state == RUNNING
+        self.rate_label.setText(rate_text(snap) if running else "–")
+        self.eta_label.setText(eta_text(snap) if running else f"{human_duration(snap.elapsed)} elapsed")
         current = list(snap.current)
         shown = current[:MAX_IN_FLIGHT_SHOWN]
         more = len(current) - len(shown)
@@ -234,14 +263,13 @@ class TransferPanel(QtWidgets.QWidget):
     def _add_errors(self, new: Any) -> None:
         rows = []
         for path, reason in new:
-            self.errors.append((path, reason))
+            self.errors.append((str(path), str(reason)))
             if len(self.errors) <= MAX_ERROR_ROWS:
-                item = QtWidgets.QTreeWidgetItem([str(path), str(reason)])
-                item.setToolTip(0, str(path))
-                item.setToolTip(1, str(reason))
-                rows.append(item)
+                rows.append((str(path), str(reason)))
         if rows:
-            self.error_list.addTopLevelItems(rows)
+            self.error_list.add(rows)
+        self.errors_label.setVisible(True)
+        self.error_list.setVisible(True)
         hidden = len(self.errors) - min(len(self.errors), MAX_ERROR_ROWS)
         self.errors_label.setText(f"Errors: {len(self.errors)}" + (f" ({hidden} not listed)" if hidden else ""))
         self.copy_button.setEnabled(True)
@@ -301,12 +329,20 @@ class TransferPanel(QtWidgets.QWidget):
         if state == DONE:
             self.progress_bar.setValue(1000)
         self.rate_label.setText("–")
-        self.in_flight_label.setText("In flight (0):")
-        self.in_flight.setText("")
+        self.in_flight_label.setVisible(False)  # nothing in flight after the end: no empty block
+        self.in_flight.setVisible(False)
         if self.last_snapshot is not None:
             self.eta_label.setText(f"{human_duration(self.last_snapshot.elapsed)} elapsed")
-        if self._hidden_in_background and state in (DONE_WITH_ERRORS, FAILED):
-            self.show()  # a background transfer that went wrong asks for attention
+        remember(self._title, state, text, len(self.errors), self)
+        if self._hidden_in_background and self._close_choice == "background" and not is_quitting():
+            # a background transfer that ended says so: shown again (raised when it went wrong)
+            if state in (DONE_WITH_ERRORS, FAILED):
+                self.show_again()
+            elif state == DONE:
+                self.setAttribute(QtCore.Qt.WidgetAttribute.WA_ShowWithoutActivating, True)
+                self.show()
+                self._hidden_in_background = False
+            self.ended_in_background.emit(state)
         self.finished.emit(state)
 
     @QtCore.Slot()
@@ -317,9 +353,22 @@ class TransferPanel(QtWidgets.QWidget):
             self.deleteLater()
 
     def _set_state_style(self, state: str) -> None:
-        color = _COLORS.get(state, _COLORS[RUNNING])
-        self.status_label.setStyleSheet(f"color: {color}; font-weight: bold;")
-        self.progress_bar.setStyleSheet(f"QProgressBar::chunk {{ background-color: {color}; }}")
+        """State colours from the palette (:mod:`.colors`): ≥ 4.5:1 on light and dark themes alike."""
+        self._style_state = state
+        text, chunk, bar_text, groove = state_colors(state, self.palette())
+        # a palette, not a style sheet: a widget with a style sheet stops inheriting the panel's palette
+        pal = QtGui.QPalette()
+        pal.setColor(QtGui.QPalette.ColorRole.WindowText, text)
+        self.status_label.setPalette(pal)
+        self.progress_bar.setStyleSheet(
+            f"QProgressBar {{ color: {bar_text.name()}; background-color: {groove.name()}; "
+            f"border: 1px solid {bar_text.name()}; border-radius: 2px; text-align: center; }}"
+            f"QProgressBar::chunk {{ background-color: {chunk.name()}; }}")
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QtCore.QEvent.Type.PaletteChange and hasattr(self, "_style_state"):
+            self._set_state_style(self._style_state)  # the host switched theme
 
     # -- closing -----------------------------------------------------------------------------------
     def ask_close_choice(self) -> str:
@@ -345,6 +394,10 @@ class TransferPanel(QtWidgets.QWidget):
         return "stay"
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        if self.is_running() and is_quitting():  # the application quits: the transfer was cancelled
+            self._hidden_in_background = True
+            event.accept()
+            return
         if self.is_running():
             choice = self.ask_close_choice()
             if choice == "stay":
@@ -352,6 +405,7 @@ class TransferPanel(QtWidgets.QWidget):
                 return
             if choice == "cancel":
                 self.cancel()
+            self._close_choice = choice
             self._hidden_in_background = True
             event.accept()
             return
@@ -367,15 +421,22 @@ class TransferPanel(QtWidgets.QWidget):
         self.activateWindow()
 
     def copy_errors(self) -> None:
-        text = "\n".join(f"{path}\t{reason}" for path, reason in self.errors)
-        QtWidgets.QApplication.clipboard().setText(text)
+        QtWidgets.QApplication.clipboard().setText(copy_text(self.errors))
+
+
+def _set_if_changed(label: QtWidgets.QLabel, text: str) -> None:
+    """A label's text, set only when it differs (a word-wrapped label re-lays out on every set)."""
+    if label.text() != text:
+        label.setText(text)
 
 
 def run_in_panel(job: TransferJob, title: str, parent: Optional[QtWidgets.QWidget] = None,
-                 done_message: str = "", noun: str = "files", reopen_hint: str = "") -> TransferPanel:
+                 done_message: str = "", noun: str = "files", reopen_hint: str = "",
+                 destination: str = "") -> TransferPanel:
     """Create a panel, start ``job`` in it and show it (non-modal). Returns the panel."""
-    panel = TransferPanel(title, parent=parent, noun=noun, reopen_hint=reopen_hint)
+    panel = TransferPanel(title, parent=parent, noun=noun, reopen_hint=reopen_hint, destination=destination)
     panel.done_message = done_message
     panel.start(job)
+    centre_on(panel, parent)
     panel.show()
     return panel

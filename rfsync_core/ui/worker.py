@@ -7,7 +7,9 @@ progress callback from its own threads (at most ~10 times a second — the
 engine throttles), and each call becomes one queued ``progress`` signal. The
 GUI never blocks on the worker: no ``QThread.wait()`` on the GUI thread; the
 thread quits by itself when the job returns and :class:`TransferRunner` emits
-``stopped`` once it is gone.
+``stopped`` once it is gone. The one exception is quitting the application
+(:mod:`rfsync_core.ui.quitguard`): then the transfer is cancelled and its
+thread waited for, bounded, so the process never destroys a running QThread.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from Qt import QtCore
 
 from ..app.jobs import TransferJob
 from ..transfer.progress import CancelToken
+from .quitguard import quit_guard
 
 
 class TransferWorker(QtCore.QObject):
@@ -91,6 +94,19 @@ class TransferRunner(QtCore.QObject):
         worker_thread.finished.connect(self._on_thread_finished, queued)
         self._worker_thread, self._worker = worker_thread, worker
         worker_thread.start()
+        guard = quit_guard()
+        if guard is not None:
+            guard.add(self)
+
+    def thread_alive(self) -> bool:
+        """True while the worker thread has not ended (also before the queued ``stopped``)."""
+        thread = self._worker_thread
+        return thread is not None and not thread.isFinished()
+
+    def wait_stopped(self, msecs: int) -> bool:
+        """Block up to ``msecs`` for the thread to end; only for quitting (:mod:`.quitguard`)."""
+        thread = self._worker_thread
+        return thread is None or thread.isFinished() or bool(thread.wait(msecs))
 
     def cancel(self) -> None:
         """Ask the job to stop (any thread): queued files are dropped, in-flight requests aborted."""
@@ -108,4 +124,7 @@ class TransferRunner(QtCore.QObject):
             self._worker.deleteLater()
         self._worker = None
         self._worker_thread = None  # finished: safe to let Python free it
+        guard = quit_guard()
+        if guard is not None:
+            guard.running()  # drops this runner
         self.stopped.emit()

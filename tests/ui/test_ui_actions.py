@@ -339,9 +339,10 @@ def test_a_binding_without_task_info_cannot_submit(tmp_path: Path, host: DeskHos
 # -- panels and settings -------------------------------------------------------------------------------------
 
 def test_show_transfers_without_any(host: DeskHost, actions: DeskActions, monkeypatch: pytest.MonkeyPatch) -> None:
-    from rfsync_core.ui import panel
+    from rfsync_core.ui import history, panel
 
     monkeypatch.setattr(panel, "_ACTIVE", [])
+    monkeypatch.setattr(history, "_SESSION", [])
     assert actions.show_transfers() == 0
     assert host.messages == [{"title": "Desk", "text": "No transfers are running.", "level": "info",
                               "buttons": ["OK"]}]

@@ -134,10 +134,10 @@ def test_s3_upload_progress_and_errors(qtbot: Any, tmp_path: Path, s3_platform: 
     on_disk = s3_server.root / s3_bucket / "farm"
     for f in files:
         assert farm_file(on_disk, f).read_bytes() == Path(f).read_bytes()
-    assert panel.error_list.topLevelItemCount() == 1
-    row = panel.error_list.topLevelItem(0)
-    assert "deleted_after_collect.exr" in row.text(0)
-    assert row.text(1)  # a reason
+    assert panel.error_list.group_titles() == ["1 missing — moved or deleted after collect"]
+    [(name, folder, reason)] = panel.error_list.rows()
+    assert name == "deleted_after_collect.exr" and folder == str(tmp_path / "assets")
+    assert reason and "deleted_after_collect" not in reason  # the reason, without the path
     assert panel.errors_label.text().startswith("Errors: 1")
     assert "Fix the files listed below" in panel.next_label.text()
     assert panel.copy_button.isEnabled()

@@ -311,9 +311,10 @@ def test_submit_without_renderer_explains(tmp_path: Path, window: Any, katana: A
 def test_show_transfers_without_transfers(window: Any, katana: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from rfsync_katana import actions
 
-    from rfsync_core.ui import panel
+    from rfsync_core.ui import history, panel
 
     monkeypatch.setattr(panel, "_ACTIVE", [])
+    monkeypatch.setattr(history, "_SESSION", [])  # transfers that ended in earlier tests are listed too
 
     assert actions.show_transfers() == 0
     assert katana.dialogs[0]["text"] == "No transfers are running."

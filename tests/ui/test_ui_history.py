@@ -1,0 +1,92 @@
+"""Finished transfers are kept for the session; a background transfer that ends says so.
+
+Real folder-platform uploads in offscreen Qt; the Transfers window is read back from its rows.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
+
+from pathlib import Path
+from typing import Any, List
+
+import pytest
+
+from rfsync_core.app import TransferSettings, upload_manifest_job, write_upload_manifest
+
+pytest.importorskip("Qt")
+
+from rfsync_core.ui import DONE, DONE_WITH_ERRORS, HostActions, HostWords, TransferPanel, history
+from rfsync_core.ui import panel as panel_module
+
+
+@pytest.fixture(autouse=True)
+def fresh_session(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(history, "_SESSION", [])
+    monkeypatch.setattr(panel_module, "_ACTIVE", [])
+    monkeypatch.setenv("RFSYNC_LOCAL_ROOT", str(tmp_path / "farm"))
+
+
+def upload_job(tmp_path: Path, name: str, count: int, missing: int = 0, max_speed: Any = None) -> Any:
+    folder = tmp_path / name
+    folder.mkdir()
+    files = []
+    for i in range(count):
+        p = folder / f"f{i}.bin"
+        p.write_bytes(os.urandom(60_000))
+        files.append(str(p))
+    manifest = write_upload_manifest(str(tmp_path / f"{name}.json"), None, files)
+    for gone in files[:missing]:
+        os.unlink(gone)
+    return upload_manifest_job(manifest, TransferSettings(max_speed=max_speed, threads=2))
+
+
+class Host:
+    def __init__(self) -> None:
+        self.messages: List[str] = []
+
+    def main_window(self) -> Any:
+        return None
+
+    def show_message(self, title: str, text: str, level: str = "info", buttons: Any = ("OK",)) -> str:
+        self.messages.append(text)
+        return "OK"
+
+
+def test_show_transfers_lists_finished_and_failed(qtbot: Any, tmp_path: Path) -> None:
+    for title, missing in (("Upload good", 0), ("Upload broken", 2)):
+        panel = TransferPanel(title)
+        panel.start(upload_job(tmp_path, title.split()[1], 4, missing))
+        panel.show()
+        qtbot.waitUntil(lambda p=panel: p.state not in ("", "running") and not p.is_running(), timeout=30000)
+        with qtbot.waitSignal(panel.destroyed, timeout=5000):
+            panel.close()  # closed and gone: still in the session's list
+    host = Host()
+    actions: HostActions[Any] = HostActions(lambda: host, HostWords("Desk", "sketch", "", "", ""))
+    assert actions.show_transfers() == 2
+    assert host.messages == []
+    window = history._WINDOW[0]
+    qtbot.addWidget(window)
+    rows = window.rows()
+    assert [r[:2] for r in rows] == [["Upload broken", DONE_WITH_ERRORS], ["Upload good", DONE]]
+    assert "2 failed" in rows[0][2] and "4 files transferred" in rows[1][2]
+
+
+def test_a_background_transfer_that_ends_comes_back(qtbot: Any, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    panel = TransferPanel("Upload in background")
+    qtbot.addWidget(panel)
+    monkeypatch.setattr(panel, "ask_close_choice", lambda: "background")
+    ended: List[str] = []
+    panel.ended_in_background.connect(ended.append)
+    panel.start(upload_job(tmp_path, "bg", 6, max_speed=300))  # 360 KB at 300 KB/s
+    panel.show()
+    qtbot.waitUntil(lambda: panel.last_snapshot is not None and panel.last_snapshot.bytes_done > 0,
+                    timeout=20000)
+    panel.close()
+    assert not panel.isVisible() and panel.is_running()
+    qtbot.waitUntil(lambda: ended == [DONE], timeout=30000)
+    assert panel.isVisible()  # it said so: shown again, not vanished
+    assert [r.state for r in history.session_transfers()] == [DONE]
