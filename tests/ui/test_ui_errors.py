@@ -1,7 +1,7 @@
 """The panel's error list: name, folder and reason in their own columns, grouped by cause, copied once.
 
 A real folder-platform upload makes the "missing" errors (files deleted after collect); the reasons of the
-other causes are the engine's own words (``transfer.upload._describe_error`` on the exceptions the
+other causes are the engine's own words (``transfer.upload.state.describe_error`` on the exceptions the
 engine meets), replayed into the panel as a finished result.
 """
 
@@ -18,7 +18,8 @@ import pytest
 
 from rfsync_core.app import TransferSettings, upload_manifest_job, write_upload_manifest
 from rfsync_core.errors import ChangedDuringTransferError
-from rfsync_core.transfer.upload import UploadResult, _describe_error
+from rfsync_core.transfer.upload import UploadResult
+from rfsync_core.transfer.upload.state import describe_error as _describe_error
 
 pytest.importorskip("Qt")
 from Qt import QtWidgets
