@@ -58,6 +58,9 @@ def print_summary(result: Any, out: Optional[TextIO] = None) -> None:
     state = " (cancelled)" if result.cancelled else ""
     print(f"uploaded {len(result.uploaded)}, skipped {len(result.skipped)} unchanged, failed {len(result.failed)}"
           f"{state}; {human_bytes(result.bytes_sent)} in {result.duration:.1f}s ({rate:.1f} MiB/s)", file=out)
+    if result.stopped:  # one line for the run, not one per file that was never tried
+        print(f"  STOPPED {result.stopped}", file=out)
+        return
     for _local, reason in result.failed:
         print(f"  FAILED {reason}", file=out)
 
