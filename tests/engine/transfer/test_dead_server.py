@@ -20,6 +20,7 @@ from rfsync_core.client import Client
 from rfsync_core.manifest import UploadManifest
 from rfsync_core.transfer import retry as retry_mod
 from rfsync_core.transfer import watch as watch_mod
+from rfsync_core.transfer.download import Downloader
 from rfsync_core.transfer.records import Records, platform_id
 from rfsync_core.transfer.upload import Uploader
 
@@ -84,3 +85,25 @@ def test_cli_upload_exits_nonzero_with_one_stopped_line(tmp_path: Path, proxy: F
     stopped = [line for line in out.splitlines() if "has not answered" in line]
     assert len(stopped) == 1 and "40 files not sent, run again to resume" in stopped[0]
     assert "FAILED" not in out
+
+
+@pytest.mark.parametrize("fault", ["503", "refused"])
+def test_dead_server_stops_the_download_with_one_line(tmp_path: Path, proxy: FaultProxy, plat: str,
+                                                      fault: str) -> None:
+    files = make_files(tmp_path / "src", FILES)
+    items = items_for(files, tmp_path / "src")
+    client = Client(plat)
+    assert Uploader(client, threads=4).upload_files(items).ok
+    if fault == "503":
+        proxy.fail_next(None, 503)
+    else:
+        proxy.refuse(True)
+    start = time.monotonic()
+    result = Downloader(client, threads=2).download_keys([(key, Path(key).name) for _local, key in items],
+                                                         local_path=tmp_path / "out")
+    assert time.monotonic() - start < 30
+    assert result.stopped.startswith(f"the server at {proxy.endpoint} has not answered for 2 s: ")
+    assert result.stopped.endswith("; 40 files not sent, run again to resume")
+    assert not result.downloaded and not result.ok
+    out = tmp_path / "out"
+    assert not out.exists() or not [p for p in out.rglob("*") if p.is_file() and not p.name.endswith(".part")]
