@@ -31,7 +31,8 @@ def register(subparsers: Any) -> None:
     up.add_argument("--max-speed", type=float, metavar="KBPS",
                     help="bandwidth cap in KB/s for the whole transfer (0: unlimited; default unlimited)")
     up.add_argument("--threads", type=int, default=8, metavar="N", help="transfer threads (default 8)")
-    up.add_argument("--no-db", action="store_true", help="ignore and do not write the upload records")
+    up.add_argument("--no-db", action="store_true",
+                    help="do not read or write the upload records (multipart resume state included)")
     up.add_argument("--recheck", action="store_true",
                     help="ask the server about every file instead of trusting the records")
     up.add_argument("--quiet", "-q", action="store_true", help="no progress bar")

@@ -64,7 +64,7 @@ class UploadRun:
         self.multipart = MultipartUpload(
             storage, records, sender, tracker, cancel, result, pid,
             min_part_size=storage.min_part_size,
-            server_has=self.planner.server_has, jobs=self.part_queue,
+            server_has=self.planner.server_has, jobs=self.part_queue, use_records=use_records,
         )
         self.parts_in_flight = 0
         self.part_slots = min(threads, max(4, 2 * (os.cpu_count() or 1)))
