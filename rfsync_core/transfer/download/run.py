@@ -137,6 +137,13 @@ class Run:
             except Exception:  # a display callback must not break the transfer
                 pass
 
+    def note_hidden(self, where: str, count: int) -> None:
+        """Hidden names skipped in a listing: counted in the result and said in the progress."""
+        if count:
+            with self.lock:
+                self.result.hidden_skipped += count
+            self.tracker.set_message(f"{where}: skipped {count} hidden file{'s' if count != 1 else ''}")
+
     def message(self, text: str) -> None:
         self.tracker.set_message(text)
 
