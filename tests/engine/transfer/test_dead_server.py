@@ -6,11 +6,14 @@ on (issue 13, point 2: 1,834 files still queued after 120 s).
 
 from __future__ import annotations
 
+import json
+import threading
 import time
 from pathlib import Path
 from typing import Iterator
 
 import pytest
+from download_helpers import emulator, submit
 from faultproxy import FaultProxy
 from s3server import S3Server
 from upload_util import items_for, make_files, new_bucket, s3_platform_with
@@ -18,6 +21,7 @@ from upload_util import items_for, make_files, new_bucket, s3_platform_with
 from rfsync_core.cli.main import main
 from rfsync_core.client import Client
 from rfsync_core.manifest import UploadManifest
+from rfsync_core.testing.farm_emulator import writer_for
 from rfsync_core.transfer import retry as retry_mod
 from rfsync_core.transfer import watch as watch_mod
 from rfsync_core.transfer.download import Downloader
@@ -107,3 +111,31 @@ def test_dead_server_stops_the_download_with_one_line(tmp_path: Path, proxy: Fau
     assert not result.downloaded and not result.ok
     out = tmp_path / "out"
     assert not out.exists() or not [p for p in out.rglob("*") if p.is_file() and not p.name.endswith(".part")]
+
+
+def test_dead_server_ends_auto_download_polls(tmp_path: Path, proxy: FaultProxy, plat: str) -> None:
+    client = Client(plat)
+    submit(client, "611", frames="1-2")
+    emulator(client, "611", stop_after=1).run()
+    writer = writer_for(client.platform)
+    doc = json.loads(writer.get("tasks/611/status.json") or b"{}")
+    doc["state"] = "rendering"  # a task still running: auto-download keeps polling
+    doc["frames"][1]["state"] = "rendering"
+    writer.put("tasks/611/status.json", json.dumps(doc).encode())
+    box: dict = {}
+
+    def go() -> None:
+        box["result"] = Downloader(client).auto_download(["611"], tmp_path / "dl", sleep_time=0.2)
+
+    worker = threading.Thread(target=go, daemon=True)
+    worker.start()
+    deadline = time.monotonic() + 20
+    frame1 = tmp_path / "dl" / "611_sh010" / "masterLayer" / "sh010.0001.exr"
+    while time.monotonic() < deadline and not frame1.exists():
+        time.sleep(0.05)
+    proxy.fail_next(None, 503)  # the server goes away while the task still renders
+    worker.join(timeout=60)
+    assert not worker.is_alive()
+    result = box["result"]
+    assert result.stopped.startswith(f"the server at {proxy.endpoint} has not answered for 2 s: ")
+    assert len(result.downloaded) == 1  # frame 1 arrived before the outage
