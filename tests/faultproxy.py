@@ -14,6 +14,9 @@ target. It parses just enough of every request (the head and its
 * ``corrupt_next(match)``: flip the first byte of the body of the next
   request whose request line contains ``match`` (a bad NIC, a broken
   middlebox: TCP checksums pass, the bytes are wrong).
+* ``answer_matching(pattern, status)``: answer every request whose request line
+  matches ``pattern`` (a regex) with ``status`` itself, e.g. 405 to ListParts
+  (``GET …?uploadId=``) for a server without it.
 * ``stall(seconds)``: stop forwarding in both directions for that long.
 * ``refuse(True)``: reset every new connection at once (a server that is down).
 
@@ -34,8 +37,10 @@ from xml.sax.saxutils import escape
 
 _HEAD_END = b"\r\n\r\n"
 _CONTENT_LENGTH = re.compile(rb"^content-length:\s*(\d+)\s*$", re.I | re.M)
-_REASONS = {500: "Internal Server Error", 503: "Service Unavailable"}
-_CODES = {500: ("InternalError", "We encountered an internal error. Please try again."),
+_REASONS = {405: "Method Not Allowed", 500: "Internal Server Error", 503: "Service Unavailable"}
+# MethodNotAllowed 405: AWS S3 API reference, "Error responses" (List of error codes).
+_CODES = {405: ("MethodNotAllowed", "The specified method is not allowed against this resource."),
+          500: ("InternalError", "We encountered an internal error. Please try again."),
           503: ("SlowDown", "Please reduce your request rate.")}
 
 
@@ -89,6 +94,7 @@ class FaultProxy:
         self._failures: Deque[int] = deque()
         self._corrupts: Deque[str] = deque()
         self._fail_forever: Optional[int] = None
+        self._matching: List[Tuple[re.Pattern[str], int]] = []
         self._stall_until = 0.0
         self._refuse = False
         self.requests: List[str] = []
@@ -131,6 +137,13 @@ class FaultProxy:
             else:
                 self._failures.extend([status] * count)
 
+    def answer_matching(self, pattern: str, status: int) -> None:
+        """Answer every request whose request line matches ``pattern`` with ``status`` (until :meth:`clear`)."""
+        if status not in _CODES:
+            raise ValueError(f"status must be one of {sorted(_CODES)}")
+        with self._lock:
+            self._matching.append((re.compile(pattern), status))
+
     def stall(self, seconds: float) -> None:
         """Stop forwarding bytes (both ways, all connections) for ``seconds`` from now."""
         with self._lock:
@@ -152,6 +165,7 @@ class FaultProxy:
             self._failures.clear()
             self._corrupts.clear()
             self._fail_forever = None
+            self._matching.clear()
             self._stall_until = 0.0
             self._refuse = False
 
@@ -258,6 +272,9 @@ class FaultProxy:
             if has_body and self._corrupts and self._corrupts[0] in first:
                 self._corrupts.popleft()
                 return "corrupt", 0
+            for pattern, status in self._matching:
+                if pattern.search(first):
+                    return "fail", status
             if self._fail_forever is not None:
                 return "fail", self._fail_forever
             if self._failures:

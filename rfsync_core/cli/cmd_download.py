@@ -29,6 +29,9 @@ def print_summary(result: DownloadResult, local_root: str, out: Any = None) -> N
     for st in result.tasks.values():
         print(st.summary(), file=out)
     print(f"{result.summary()} -> {local_root}", file=out)
+    if result.stopped:  # one line for the run, not one per file that was never tried
+        print(f"  STOPPED {result.stopped}", file=out)
+        return
     for what, why in result.failed[:50]:
         print(f"  FAILED {what}: {why}", file=out)
     if len(result.failed) > 50:

@@ -14,8 +14,8 @@ def _positive_int(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more: {text!r}")
+    if value < 1:  # 0 used to mean "no limit" silently; a part of no assets is never meant
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {text!r}")
     return value
 
 
@@ -43,7 +43,7 @@ def register(subparsers: Any) -> None:
     )
     cut.add_argument("upload_json", metavar="UPLOAD_JSON", help="the upload.json to cut (left unchanged)")
     cut.add_argument("--max", metavar="N", type=_positive_int, required=True,
-                     help="most assets per part; 0 puts every asset into one part")
+                     help="most assets per part (1 or more)")
     cut.add_argument("--out", metavar="DIR", default=None,
                      help="folder for the parts (created if missing); default: UPLOAD_JSON's folder")
     cut.set_defaults(func=_cut)

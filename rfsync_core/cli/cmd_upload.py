@@ -31,7 +31,8 @@ def register(subparsers: Any) -> None:
     up.add_argument("--max-speed", type=float, metavar="KBPS",
                     help="bandwidth cap in KB/s for the whole transfer (0: unlimited; default unlimited)")
     up.add_argument("--threads", type=int, default=8, metavar="N", help="transfer threads (default 8)")
-    up.add_argument("--no-db", action="store_true", help="ignore and do not write the upload records")
+    up.add_argument("--no-db", action="store_true",
+                    help="do not read or write the upload records (multipart resume state included)")
     up.add_argument("--recheck", action="store_true",
                     help="ask the server about every file instead of trusting the records")
     up.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
@@ -58,6 +59,9 @@ def print_summary(result: Any, out: Optional[TextIO] = None) -> None:
     state = " (cancelled)" if result.cancelled else ""
     print(f"uploaded {len(result.uploaded)}, skipped {len(result.skipped)} unchanged, failed {len(result.failed)}"
           f"{state}; {human_bytes(result.bytes_sent)} in {result.duration:.1f}s ({rate:.1f} MiB/s)", file=out)
+    if result.stopped:  # one line for the run, not one per file that was never tried
+        print(f"  STOPPED {result.stopped}", file=out)
+        return
     for _local, reason in result.failed:
         print(f"  FAILED {reason}", file=out)
 

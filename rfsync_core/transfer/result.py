@@ -23,6 +23,8 @@ class TransferResult:
     """``(what, one-line reason)``."""
     duration: float = 0.0
     cancelled: bool = False
+    stopped: str = ""
+    """Why the run stopped early on its own (the server went away): one line, or empty."""
 
     @property
     def ok(self) -> bool:
@@ -49,3 +51,4 @@ class TransferResult:
         self.skipped += other.skipped
         self.failed += other.failed
         self.cancelled = self.cancelled or other.cancelled
+        self.stopped = self.stopped or other.stopped

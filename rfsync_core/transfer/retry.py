@@ -20,6 +20,7 @@ import tenacity
 
 from ..errors import StorageError, TransferCancelled
 from .progress import CancelToken
+from .watch import ServerGoneError, ServerWatch
 
 log = logging.getLogger("rfsync.retry")
 
@@ -52,6 +53,21 @@ def _annotate(exc: BaseException, attempts: int, elapsed: float, describe: str) 
         exc.args = (exc.args[0] + note, *exc.args[1:])
 
 
+def _watched(fn: Callable[..., T], watch: ServerWatch) -> Callable[..., T]:
+    """``fn`` reporting each attempt's outcome to ``watch``."""
+    def call(*args: Any, **kwargs: Any) -> T:
+        try:
+            out = fn(*args, **kwargs)
+        except ServerGoneError:
+            raise
+        except BaseException as exc:
+            watch.failed(exc)
+            raise
+        watch.ok()
+        return out
+    return call
+
+
 def retry_call(
     fn: Callable[..., T],
     *args: Any,
@@ -59,18 +75,24 @@ def retry_call(
     attempts: int = 6,
     max_delay: float = 60.0,
     describe: str = "",
+    watch: Optional[ServerWatch] = None,
     **kwargs: Any,
 ) -> T:
     """Call ``fn(*args, **kwargs)``, retrying retryable storage errors with backoff and jitter.
 
     ``attempts`` bounds the tries (at least 1), ``max_delay`` the seconds spent
     retrying. Raises :class:`TransferCancelled` when ``cancel`` fires during a
-    backoff, and the last original error when retries give up.
+    backoff, and the last original error when retries give up. ``watch`` (the run's
+    :class:`~rfsync_core.transfer.watch.ServerWatch`) hears of every attempt; once it declares the
+    server gone, a backoff ends with :class:`~rfsync_core.transfer.watch.ServerGoneError`.
     """
     attempts = max(1, int(attempts))
     start = time.monotonic()
     if cancel is not None:
         cancel.check()
+    if watch is not None:
+        watch.check()
+        fn = _watched(fn, watch)
     # The success path costs one call: tenacity (the policy) is only built once a try has failed.
     try:
         return fn(*args, **kwargs)
@@ -81,10 +103,18 @@ def retry_call(
     count = 1
 
     def sleep(seconds: float) -> None:
-        if cancel is None:
-            time.sleep(seconds)
-        elif cancel.wait(seconds):
-            raise TransferCancelled(f"cancelled while waiting to retry{' ' + describe if describe else ''}")
+        deadline = time.monotonic() + seconds
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            step = left if watch is None else min(left, 0.25)
+            if cancel is None:
+                time.sleep(step)
+            elif cancel.wait(step):
+                raise TransferCancelled(f"cancelled while waiting to retry{' ' + describe if describe else ''}")
+            if watch is not None:
+                watch.check()
 
     def before_sleep(state: tenacity.RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome is not None else None

@@ -31,12 +31,22 @@ def test_cut_prints_part_paths(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert all(Path(p).is_file() for p in out)
 
 
-def test_cut_with_out_dir_and_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cut_with_out_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src = make(tmp_path / "upload.json", 5)
-    assert main(["cut", str(src), "--max", "0", "--out", str(tmp_path / "parts")]) == 0
+    assert main(["cut", str(src), "--max", "5", "--out", str(tmp_path / "parts")]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out == [str(tmp_path / "parts" / "upload_1.json")]
     assert len(load_manifest(out[0]).asset) == 5
+
+
+def test_cut_max_zero_is_an_error_naming_the_value(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = make(tmp_path / "upload.json", 5)
+    with pytest.raises(SystemExit) as exc:
+        main(["cut", str(src), "--max", "0", "--out", str(tmp_path / "parts")])
+    assert exc.value.code == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
+    assert len(errors) == 1 and "--max" in errors[0] and "'0'" in errors[0]
+    assert not (tmp_path / "parts").exists()
 
 
 def test_append_prints_count(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -87,6 +87,7 @@ class Downloader:
         range_streams: int = RANGE_STREAMS,
         ranged_threshold: int = RANGED_THRESHOLD,
         range_size: Optional[int] = None,
+        dead_server_window: Optional[float] = None,
     ) -> None:
         if on_exists not in ON_EXISTS:
             raise RfsyncError(f"on_exists must be one of {', '.join(ON_EXISTS)}, not {on_exists!r}")
@@ -101,7 +102,8 @@ class Downloader:
         self.on_status = on_status
         self.options = FetchOptions(threads=threads, on_exists=on_exists, durable=durable,
                                     range_streams=max(1, int(range_streams)),
-                                    ranged_threshold=max(1, int(ranged_threshold)), range_size=range_size)
+                                    ranged_threshold=max(1, int(ranged_threshold)), range_size=range_size,
+                                    dead_server_window=dead_server_window)
 
     def cancel(self) -> None:
         """Stop queued and in-flight downloads (from any thread); the call returns within about a second."""
@@ -191,7 +193,7 @@ class Downloader:
         failed_polls: Dict[str, int] = {t: 0 for t in ids}
         pending = list(ids)
         try:
-            while pending and not self.cancel_token.cancelled:
+            while pending and not self.cancel_token.cancelled and not run.watch.gone():
                 for tid in list(pending):
                     try:
                         status = first.pop(tid) if tid in first else run.read_status(tid)
@@ -233,7 +235,7 @@ class Downloader:
                         pending.remove(tid)
                     if self.cancel_token.cancelled:
                         break
-                if pending and self.cancel_token.wait(sleep_time):
+                if pending and (run.watch.gone() or self.cancel_token.wait(sleep_time)):
                     break
         finally:
             run.close()

@@ -36,6 +36,7 @@ from ...errors import RfsyncError, StorageError, TransferCancelled
 from ...storage.base import ObjectInfo, Storage, no_hook
 from ..progress import CancelToken
 from ..retry import retry_call
+from ..watch import ServerWatch
 from .part import HASH_CHUNK, open_part
 
 RANGED_THRESHOLD = 64 * MiB
@@ -94,7 +95,8 @@ class RangedFetch:
     """Fill ``part`` with ``info.size`` bytes of ``key`` over ``streams`` parallel ranged GETs."""
 
     def __init__(self, storage: Storage, key: str, part: str, info: ObjectInfo, *, streams: int,
-                 range_size: int, count: Callable[[int], None], cancel: CancelToken, want_md5: bool) -> None:
+                 range_size: int, count: Callable[[int], None], cancel: CancelToken, want_md5: bool,
+                 watch: Optional[ServerWatch] = None) -> None:
         self.storage = storage
         self.key = key
         self.part = part
@@ -104,6 +106,7 @@ class RangedFetch:
         self.count = count
         self.cancel = cancel
         self.want_md5 = want_md5
+        self.watch = watch
         self.ranges = plan_ranges(info.size, self.range_size)
         self.done: Dict[int, int] = {}
         self.resumed = 0
@@ -212,7 +215,8 @@ class RangedFetch:
                 raise StorageError(f"download {self.key}: range {start}-{end - 1} ended early",
                                    code="ShortRead", key=self.key)
 
-        retry_call(attempt, cancel=self.cancel, describe=f"download {self.key} bytes {start}-{end - 1}")
+        retry_call(attempt, cancel=self.cancel, describe=f"download {self.key} bytes {start}-{end - 1}",
+                   watch=self.watch)
 
     def _worker(self, fd: int) -> None:
         try:

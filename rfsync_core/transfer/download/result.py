@@ -25,6 +25,9 @@ class DownloadResult(TransferResult):
     """The last status seen of each task."""
     local_files: Dict[str, str] = field(default_factory=dict)
     """Storage key → local file, for every file downloaded or skipped."""
+    hidden_skipped: int = 0
+    """Listed outputs not fetched because their name starts with ``.`` (a farm's temporary names,
+    docs/farm-protocol.md §4): counted so a real output named that way is never dropped silently."""
 
     @property
     def done(self) -> List[str]:
@@ -42,10 +45,13 @@ class DownloadResult(TransferResult):
             self.bytes_received += other.bytes_received
             self.tasks.update(other.tasks)
             self.local_files.update(other.local_files)
+            self.hidden_skipped += other.hidden_skipped
 
     def summary(self) -> str:
         text = (f"{len(self.downloaded)} downloaded, {len(self.skipped)} already here, "
                 f"{len(self.failed)} failed, {self.bytes_received} bytes in {self.duration:.1f} s")
+        if self.hidden_skipped:
+            text += f", skipped {self.hidden_skipped} hidden file{'s' if self.hidden_skipped != 1 else ''}"
         return text + (" (cancelled)" if self.cancelled else "")
 
     def raise_for_failures(self) -> None:

@@ -27,6 +27,7 @@ from ..progress import CancelToken, ProgressCallback, ProgressTracker
 from ..records import DownloadRecord, Records
 from ..retry import retry_call
 from ..throttle import TokenBucket
+from ..watch import ServerWatch
 from .gate import ConcurrencyGate
 from .part import HASH_CHUNK, PART_SUFFIX, fill_tail, verify_part
 from .ranged import (
@@ -54,6 +55,8 @@ class FetchOptions:
     range_streams: int = RANGE_STREAMS
     ranged_threshold: int = RANGED_THRESHOLD
     range_size: Optional[int] = None
+    dead_server_window: Optional[float] = None
+    """Seconds of only connection errors / 5xx before a run stops (None: ``watch.DEAD_SERVER_WINDOW``)."""
 
 
 _BATCH = 256
@@ -91,6 +94,8 @@ class Run:
         self.gate = ConcurrencyGate(options.threads, start=min(options.threads, 4))
         self.stopped = threading.Event()
         self.cancel.on_cancel(self.stopped.set)
+        self.watch = ServerWatch(self.platform.endpoint or self.platform.name, options.dead_server_window)
+        self.planned = 0
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -105,6 +110,10 @@ class Run:
             pass
         self.result.duration = time.monotonic() - self.start
         self.result.cancelled = self.result.cancelled or self.cancel.cancelled
+        if self.watch.gone():
+            not_sent = max(0, self.planned - len(self.result.downloaded) - len(self.result.skipped))
+            self.result.stopped = self.watch.message(not_sent)
+            self.tracker.set_message(self.result.stopped)
         self.tracker.finish()
 
     # -- bookkeeping ---------------------------------------------------------
@@ -128,18 +137,26 @@ class Run:
             except Exception:  # a display callback must not break the transfer
                 pass
 
+    def note_hidden(self, where: str, count: int) -> None:
+        """Hidden names skipped in a listing: counted in the result and said in the progress."""
+        if count:
+            with self.lock:
+                self.result.hidden_skipped += count
+            self.tracker.set_message(f"{where}: skipped {count} hidden file{'s' if count != 1 else ''}")
+
     def message(self, text: str) -> None:
         self.tracker.set_message(text)
 
     def read_status(self, task_id: str) -> TaskStatus:
         return retry_call(read_task_status, self.storage, task_id, cancel=self.cancel,
-                          describe=f"read status of task {task_id}")
+                          describe=f"read status of task {task_id}", watch=self.watch)
 
     def head(self, key: str) -> ObjectInfo:
-        return retry_call(self.storage.head, key, cancel=self.cancel, describe=f"HEAD {key}")
+        return retry_call(self.storage.head, key, cancel=self.cancel, describe=f"HEAD {key}", watch=self.watch)
 
     def list(self, prefix: str) -> List[ObjectInfo]:
-        return retry_call(lambda: list(self.storage.list(prefix)), cancel=self.cancel, describe=f"list {prefix}")
+        return retry_call(lambda: list(self.storage.list(prefix)), cancel=self.cancel, describe=f"list {prefix}",
+                          watch=self.watch)
 
     def forget(self, keys: Iterable[str]) -> None:
         """Let :meth:`transfer` take these keys again (a re-rendered frame: check its files again)."""
@@ -163,6 +180,7 @@ class Run:
         if not todo:
             return
         self.tracker.add_total(files=len(todo), nbytes=sum(i.info.size for i in todo if i.info))
+        self.planned += len(todo)
         left = [len(todo)]
         all_done = threading.Event()
 
@@ -179,6 +197,8 @@ class Run:
                         self._one(item, target, rec)
                     finally:
                         self.gate.leave()
+                elif self.watch.gone():
+                    self._not_sent(item)
             finally:
                 finished(1)
 
@@ -211,15 +231,25 @@ class Run:
         while not all_done.wait(0.2):
             self.gate.adjust()
             self.flush_records()
-            if self.cancel.cancelled:
+            if self.watch.gone():
+                self.stopped.set()  # queued files are not tried; backoffs end (ServerGoneError)
+            if self.cancel.cancelled or self.watch.gone():
                 for fut in futures:
                     fut.cancel()
                 cf.wait(futures, timeout=5)
                 break
         self.flush_records()
 
+    def _not_sent(self, item: Item) -> None:
+        reason = f"{item.key}: not downloaded: {self.watch.reason()}"
+        self.fail(item.key, reason)
+        self.tracker.file_failed(item.key, reason)
+
     def _one(self, item: Item, target: str, rec: Optional[DownloadRecord]) -> None:
         if self.cancel.cancelled:
+            return
+        if self.watch.gone():
+            self._not_sent(item)
             return
         self.tracker.start_file(item.key)
         try:
@@ -383,7 +413,7 @@ class Run:
         hook, _counted = self._count_hook()
         fetch = RangedFetch(self.storage, key, part, info, streams=self.options.range_streams,
                             range_size=self._range_size(), count=hook, cancel=self.cancel,
-                            want_md5=is_md5(info.etag))
+                            want_md5=is_md5(info.etag), watch=self.watch)
         got, md5_hex, resumed = fetch.run()
         return got, md5_hex, info.size - resumed, resumed
 
@@ -403,7 +433,8 @@ class Run:
                     f.truncate(0)  # the bytes are wrong: the retry starts from scratch
                 raise
 
-        got, md5_hex, st = retry_call(attempt, cancel=self.cancel, describe=f"download {key}")
+        got, md5_hex, st = retry_call(attempt, cancel=self.cancel, describe=f"download {key}",
+                                      watch=self.watch)
         return got, md5_hex, counted[0], st
 
 

@@ -36,6 +36,18 @@ def is_temp_name(key: str) -> bool:
     return name.startswith(".") or name.endswith((".tmp", PART_SUFFIX))
 
 
+def is_hidden(key: str) -> bool:
+    """A last segment starting with ``.``: skipped in listings, and reported (see :meth:`Run.note_hidden`)."""
+    return key.rsplit("/", 1)[-1].startswith(".")
+
+
+def _without_temp(run: Run, where: str, infos: List[ObjectInfo]) -> List[ObjectInfo]:
+    """``infos`` minus temporary names; the hidden ones among them are counted for the user."""
+    kept = [i for i in infos if not is_temp_name(i.key)]
+    run.note_hidden(where, sum(1 for i in infos if is_hidden(i.key)))
+    return kept
+
+
 def selected(key: str, prefix: str, output_subpaths: Sequence[str]) -> bool:
     """True when ``key`` lies in one of the sub-trees (relative to ``output/`` or to the task's prefix)."""
     for sub in output_subpaths:
@@ -67,9 +79,7 @@ def task_items(run: Run, status: TaskStatus, flat: bool, everything: bool,
             raise
         except RfsyncError as err:
             run.fail(prefix, f"task {status.task_id}: cannot list its outputs: {err}")
-        for info in infos:
-            if is_temp_name(info.key):
-                continue
+        for info in _without_temp(run, f"task {status.task_id}", infos):
             listed[info.key] = info
             if info.key not in frame_keys:
                 keys.append(info.key)
@@ -91,7 +101,7 @@ def subpath_items(run: Run, output_subpath: str, flat: bool) -> List[Item]:
         try:
             infos = [run.head(key)]  # a single file (checked first: a folder cannot list a file)
         except NotFoundError:
-            infos = [i for i in run.list(key + "/") if not is_temp_name(i.key)]
+            infos = _without_temp(run, key, run.list(key + "/"))
     except TransferCancelled:
         raise
     except RfsyncError as err:

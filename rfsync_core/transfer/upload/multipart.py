@@ -21,6 +21,7 @@ from ...errors import BadDigestError, NotFoundError, StorageError, TransferCance
 from ...storage.base import MAX_PARTS, ObjectInfo, PartInfo, Storage
 from ..progress import CancelToken, ProgressTracker
 from ..records import PartRecord, Records
+from ..watch import ServerGoneError
 from .result import UploadResult
 from .send import Sender
 from .state import FileState, Job, StaleJob, md5_range, same_as_planned
@@ -53,7 +54,7 @@ class MultipartUpload:
 
     def __init__(self, storage: Storage, records: Records, sender: Sender, tracker: ProgressTracker,
                  cancel: CancelToken, result: UploadResult, pid: str, *, min_part_size: int,
-                 server_has: Callable[[FileState], bool], jobs: Deque[Job]) -> None:
+                 server_has: Callable[[FileState], bool], jobs: Deque[Job], use_records: bool = True) -> None:
         self.storage = storage
         self.records = records
         self.sender = sender
@@ -65,12 +66,15 @@ class MultipartUpload:
         self.max_parts: int = storage.max_parts
         self.server_has = server_has
         self.jobs = jobs
+        self.use_records = use_records
+        """False (``--no-db``): no multipart state is read or written either (a killed upload starts over)."""
 
     def drop(self, f: FileState) -> None:
         """Forget ``f``'s upload (an abort job drops its parts on the server)."""
         if f.upload_id:
             self.jobs.append(("abort", f, f.upload_id))
-            self.records.drop_multipart(self.pid, f.key)
+            if self.use_records:
+                self.records.drop_multipart(self.pid, f.key)
             f.upload_id = ""
         f.parts.clear()
         f.digests.clear()
@@ -83,7 +87,7 @@ class MultipartUpload:
         if gen == 0 and self.server_has(f):
             return ("skipped", "", 0, {}, {})
         same_as_planned(f)
-        rec = self.records.get_multipart(self.pid, f.key)
+        rec = self.records.get_multipart(self.pid, f.key) if self.use_records else None
         if rec is not None:
             if rec.local == f.local and rec.size == f.size and rec.mtime_ns == f.mtime_ns:
                 try:
@@ -91,22 +95,31 @@ class MultipartUpload:
                                                describe=f"resume {f.local}")
                     known = self.records.get_parts(self.pid, f.key, rec.upload_id)
                     return ("resume", rec.upload_id, rec.part_size, {p.number: p for p in listed}, known)
+                except ServerGoneError:
+                    raise
                 except NotFoundError:
                     pass  # the upload is gone (completed, aborted or expired): start over
-            else:
-                try:
-                    self.storage.abort_multipart(f.key, rec.upload_id)
                 except StorageError:
-                    pass  # best effort: the server forgets abandoned uploads eventually
+                    # anything but success (e.g. 405 from a server without ListParts): a fresh upload,
+                    # never a file that fails on every rerun
+                    self._abort_quietly(f, rec.upload_id)
+            else:
+                self._abort_quietly(f, rec.upload_id)
         upload_id = self.sender.retry(self.storage.create_multipart, f.key, describe=f"start upload of {f.local}")
         return ("fresh", upload_id, part_size_for(f.size, self.min_part, self.max_parts), {}, {})
+
+    def _abort_quietly(self, f: FileState, upload_id: str) -> None:
+        try:
+            self.storage.abort_multipart(f.key, upload_id)
+        except StorageError:
+            pass  # best effort: the server forgets abandoned uploads eventually
 
     def init_done(self, f: FileState, out: InitOutcome) -> bool:
         """Queue the parts still missing; False when the file is already on the server."""
         what, upload_id, part_size, listed, known = out
         if what == "skipped":
             return False
-        if what == "fresh":
+        if what == "fresh" and self.use_records:
             # recorded before any part is sent, so a killed process can resume this upload
             self.records.put_multipart(self.pid, f.key, upload_id, f.local, f.size, f.mtime_ns, part_size)
         f.upload_id, f.part_size = upload_id, part_size
@@ -187,7 +200,8 @@ class MultipartUpload:
             f.digests[part.number] = md5
             self.result.parts_sent += 1
             self.result.bytes_sent += sent
-            self.records.put_part(self.pid, f.key, f.upload_id, part.number, part.size, part.etag)
+            if self.use_records:
+                self.records.put_part(self.pid, f.key, f.upload_id, part.number, part.size, part.etag)
         f.remaining -= 1
         if f.remaining == 0:
             self.jobs.appendleft(("complete", f, f.gen))
@@ -225,7 +239,8 @@ class MultipartUpload:
 
     def complete_done(self, f: FileState, info: ObjectInfo) -> ObjectInfo:
         """Forget the finished upload; return what the scheduler records for the file."""
-        self.records.drop_multipart(self.pid, f.key)
+        if self.use_records:
+            self.records.drop_multipart(self.pid, f.key)
         return ObjectInfo(f.key, f.size, info.etag)
 
     def job_abort(self, f: FileState, upload_id: str) -> None:

@@ -27,6 +27,7 @@ from ...errors import (
 from ...storage.base import ObjectInfo, Storage
 from ..progress import CancelToken, ProgressTracker
 from ..records import Records, UploadRecord
+from ..watch import ServerWatch
 from .multipart import MultipartUpload
 from .plan import Planner
 from .result import UploadResult
@@ -42,7 +43,7 @@ class UploadRun:
 
     def __init__(self, storage: Storage, records: Records, sender: Sender, tracker: ProgressTracker,
                  cancel: CancelToken, result: UploadResult, pid: str, *, threads: int, use_records: bool,
-                 recheck: bool, stop_on_error: bool) -> None:
+                 recheck: bool, stop_on_error: bool, watch: Optional[ServerWatch] = None) -> None:
         self.storage = storage
         self.records = records
         self.sender = sender
@@ -63,7 +64,7 @@ class UploadRun:
         self.multipart = MultipartUpload(
             storage, records, sender, tracker, cancel, result, pid,
             min_part_size=storage.min_part_size,
-            server_has=self.planner.server_has, jobs=self.part_queue,
+            server_has=self.planner.server_has, jobs=self.part_queue, use_records=use_records,
         )
         self.parts_in_flight = 0
         self.part_slots = min(threads, max(4, 2 * (os.cpu_count() or 1)))
@@ -73,6 +74,7 @@ class UploadRun:
         self.pending_records: List[UploadRecord] = []
         self.last_flush = time.monotonic()
         self.stop_reason = ""
+        self.watch = watch
 
     def _restat(self, f: FileState) -> None:
         st = os.stat(f.local)
@@ -133,6 +135,8 @@ class UploadRun:
         with ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="rfsync-up") as pool:
             try:
                 while True:
+                    if self.watch is not None and self.watch.gone() and not self.stop_reason:
+                        self.stop_reason = self.watch.reason()
                     if self.token.cancelled or self.stop_reason:
                         self.queue.clear()
                         self.part_queue.clear()
@@ -163,6 +167,10 @@ class UploadRun:
             for f in self.files:
                 if f.state == "pending":
                     self._fail(f, RfsyncError(f"{f.local}: not uploaded: {self.stop_reason}"))
+        if self.watch is not None and self.watch.gone():
+            not_sent = sum(1 for f in self.files if f.state not in ("done", "skipped"))
+            self.result.stopped = self.watch.message(not_sent)
+            self.tracker.set_message(self.result.stopped)
 
     def _handle(self, job: Job, fut: Future) -> None:
         kind, f, extra = job

@@ -5,12 +5,13 @@ Bytes of a failed attempt are taken back from the progress, so the bar never cou
 
 from __future__ import annotations
 
-from typing import Any, Callable, Tuple
+from typing import Any, Callable, Optional, Tuple
 
 from ...errors import BadDigestError
 from ..progress import CancelToken, ProgressTracker
 from ..retry import retry_call
 from ..throttle import TokenBucket
+from ..watch import ServerWatch
 from .state import FileState, same_as_planned
 
 
@@ -18,17 +19,18 @@ class Sender:
     """Shared by the scheduler's jobs and the multipart jobs; thread-safe (the limiter and tracker are)."""
 
     def __init__(self, limiter: TokenBucket, tracker: ProgressTracker, cancel: CancelToken, *,
-                 attempts: int, max_delay: float) -> None:
+                 attempts: int, max_delay: float, watch: Optional[ServerWatch] = None) -> None:
         self.limiter = limiter
         self.tracker = tracker
         self.cancel = cancel
         self.attempts = attempts
         self.max_delay = max_delay
+        self.watch = watch
 
     def retry(self, fn: Callable[..., Any], *args: Any, describe: str, **kwargs: Any) -> Any:
         return retry_call(
             fn, *args, cancel=self.cancel, attempts=self.attempts, max_delay=self.max_delay,
-            describe=describe, **kwargs,
+            describe=describe, watch=self.watch, **kwargs,
         )
 
     def send(self, f: FileState, fn: Callable[..., Any], *args: Any, check: Callable[[Any], None],

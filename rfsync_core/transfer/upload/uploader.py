@@ -42,6 +42,7 @@ from ...paths import input_key
 from ..progress import CancelToken, ProgressCallback, ProgressTracker
 from ..records import Records, platform_id
 from ..throttle import TokenBucket, kb_per_s_to_bytes
+from ..watch import ServerWatch
 from .result import UploadResult
 from .run import UploadRun
 from .send import Sender
@@ -68,6 +69,7 @@ class Uploader:
         records: Optional[Records] = None,
         retry_attempts: int = 6,
         retry_max_delay: float = 60.0,
+        dead_server_window: Optional[float] = None,
     ) -> None:
         if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
             raise ValueError(f"threads must be a positive whole number, got {threads!r}")
@@ -83,6 +85,8 @@ class Uploader:
         self.retry_attempts = retry_attempts
         self.retry_max_delay = retry_max_delay
         self._records = records
+        self.dead_server_window = dead_server_window
+        """Seconds of only connection errors / 5xx before the run stops (None: ``watch.DEAD_SERVER_WINDOW``)."""
 
     def cancel(self) -> None:
         """Stop the transfer (from any thread): queued work is dropped, in-flight requests aborted."""
@@ -113,11 +117,13 @@ class Uploader:
         self.cancel_token.on_cancel(storage.interrupt)
         own_records = self._records is None
         records = self._records if self._records is not None else Records(self.client.records_path)
+        platform = self.client.platform
+        watch = ServerWatch(platform.endpoint or platform.name, self.dead_server_window)
         sender = Sender(self.limiter, tracker, self.cancel_token, attempts=self.retry_attempts,
-                        max_delay=self.retry_max_delay)
+                        max_delay=self.retry_max_delay, watch=watch)
         run = UploadRun(storage, records, sender, tracker, self.cancel_token, result, platform_id(self.client.platform),
                         threads=self.threads, use_records=self.use_records, recheck=self.recheck,
-                        stop_on_error=self.stop_on_error)
+                        stop_on_error=self.stop_on_error, watch=watch)
         try:
             run.execute(items, pre_failed, keys_checked)
         except TransferCancelled:

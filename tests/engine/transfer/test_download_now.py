@@ -128,3 +128,18 @@ def test_an_unexpected_error_in_a_worker_fails_the_file_instead_of_vanishing(
     assert len(result.failed) == 1
     assert "internal error: KeyError" in result.failed[0][1]
     assert len(result.downloaded) == len(calls) - 1 >= 1
+
+
+def test_hidden_outputs_skipped_in_a_listing_are_reported(client: Client, tmp_path: Path) -> None:  # noqa: F811
+    render(client, "607", frames="1-2")
+    writer = writer_for(client.platform)
+    writer.put("output/607_sh010/.hidden.exr", b"h")
+    writer.put("output/607_sh010/masterLayer/.x.exr", b"x")
+    writer.put("output/607_sh010/masterLayer/y.exr.tmp", b"t")  # temporary, not hidden: not counted
+    result = Downloader(client).download(["607"], tmp_path / "a")
+    assert result.ok, result.failed
+    assert result.hidden_skipped == 2 and "skipped 2 hidden files" in result.summary()
+    assert files_under(tmp_path / "a") == [f"607_sh010/{p}" for p in FRAMES]
+    sub = Downloader(client).download(None, tmp_path / "b", server_paths="607_sh010/masterLayer")
+    assert sub.hidden_skipped == 1 and "skipped 1 hidden file," not in sub.summary()
+    assert sub.summary().endswith("skipped 1 hidden file")
