@@ -25,7 +25,7 @@ from rfsync_core.ui import CANCELLED, DONE, DONE_WITH_ERRORS, FAILED  # noqa: E4
 
 KATANA_RESOURCES = REPO / "plugins" / "katana" / "resources"
 FINAL = (DONE, DONE_WITH_ERRORS, CANCELLED, FAILED)
-LABELS = ["Upload scene assets", "Submit…", "Transfers panel", "", "Settings…"]
+LABELS = ["Upload scene assets", "Submit…", "Download renders…", "Transfers panel", "", "Settings…"]
 
 
 @pytest.fixture
@@ -125,12 +125,13 @@ def test_init_py_finds_its_folder_through_katana_resources(window: Any, katana: 
 def test_install_twice_gives_one_menu_and_uninstall_removes_it(qtbot: Any, window: Any, katana: Any) -> None:
     from rfsync_katana import startup
 
-    other = window.getMenuBar().addMenu("File")
+    before = [a.text() for a in window.getMenuBar().actions()]
     first = startup.install()
     second = startup.install()
     assert first is not None and second is not None
     assert our_menus(window) == [second] and labels(second) == LABELS
-    assert window.getMenuBar().actions()[0] == other.menuAction()  # the user's menus are untouched
+    titles = [a.text() for a in window.getMenuBar().actions()]
+    assert titles == [*before[:-1], "RFSync", "Help"]  # where artists look: just before Help; others untouched
     assert len(window.getMenuBar().findChildren(QtWidgets.QMenu, "rfsyncMenu")) == 1
     assert startup.uninstall() is True
     assert our_menus(window) == [] and startup.uninstall() is False
