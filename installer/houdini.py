@@ -203,8 +203,13 @@ def houdini_installers(args: argparse.Namespace) -> List[HoudiniInstaller]:
         targets = {versions[0]: Path(args.houdini_pref_dir).expanduser()}
     else:
         if not versions:
-            existing = [v for v in HOUDINI_PYTHON if default_houdini_pref_dir(v).is_dir()]
-            versions = existing or sorted(HOUDINI_PYTHON)
+            # only Houdinis that have run here (their preference folder exists): never create ~/houdiniX.Y
+            versions = [v for v in HOUDINI_PYTHON if default_houdini_pref_dir(v).is_dir()]
+            if not versions:
+                raise InstallError(
+                    "no Houdini preference folder found (" + ", ".join(
+                        str(default_houdini_pref_dir(v)) for v in sorted(HOUDINI_PYTHON)) +
+                    "): start Houdini once, or name it with --houdini-version X.Y")
         targets = {v: default_houdini_pref_dir(v) for v in versions}
     return [HoudiniInstaller(p.resolve() if p.exists() else p.absolute(), v, deps=not args.houdini_no_deps,
                              python=args.houdini_python) for v, p in targets.items()]

@@ -33,6 +33,10 @@ from .common import (
     write_text_atomic,
 )
 
+BATCH_SCRIPT = "rfsync_batch.py"
+"""The batch entry point at the module's root: ``mayapy <module>/rfsync_batch.py SCENE`` (mayapy's ``-m``
+cannot find a module's packages: hosts.md "Learned since")."""
+
 MAYA_PYTHON: Dict[str, str] = {"2023": "3.9", "2024": "3.10", "2025": "3.11", "2026": "3.11"}
 
 
@@ -95,6 +99,7 @@ class MayaInstaller(HostInstaller):
 
     def _build_module(self, staging: Path) -> None:
         shutil.copytree(REPO / "plugins" / "maya" / "scripts", staging / "scripts", ignore=_ignore)
+        shutil.copy2(REPO / "plugins" / "maya" / BATCH_SCRIPT, staging / BATCH_SCRIPT)
         shutil.copytree(REPO / "rfsync_core", staging / "python" / "rfsync_core", ignore=_ignore)
         (staging / "shelves").mkdir()
         shutil.copy2(REPO / "shelf" / "maya" / "rfsync_shelf.json", staging / "shelves" / "rfsync_shelf.json")
@@ -108,7 +113,7 @@ class MayaInstaller(HostInstaller):
         if self.module_root.exists() and not (self.module_root / MARKER).exists():
             raise InstallError(f"{self.module_root} exists and was not made by install.py: move it away first")
         plan.add(f"create {self.modules_dir}", lambda: self.modules_dir.mkdir(parents=True, exist_ok=True))
-        plan.add(f"copy rfsync_maya, userSetup.py, rfsync_core, shelf and icons into {staging.name}/",
+        plan.add(f"copy rfsync_maya, userSetup.py, rfsync_batch.py, rfsync_core, shelf and icons into {staging.name}/",
                  lambda: self._build_module(staging))
         kept_deps: Dict[str, bool] = {}
         if self.deps:
@@ -192,7 +197,7 @@ def run_maya(args: argparse.Namespace) -> int:
             print("rfsync removed from Maya. Restart Maya.")
         else:
             print(f"rfsync installed for Maya: {installer.mod_file}. Restart Maya: a 'Render Farm' menu and "
-                  "shelf appear; batch: mayapy -m rfsync_maya SCENE")
+                  f"shelf appear; batch: mayapy {installer.module_root / BATCH_SCRIPT} SCENE")
     return 0
 
 

@@ -21,6 +21,27 @@ from s3_moto import MotoServer, moto_python, start_moto_server, stop_moto_server
 from s3server import ACCESS_KEY, SECRET_KEY, S3Server, rclone_binary, start_s3_server, stop_s3_server
 from tls_ca import StudioCA, make_studio_ca, openssl_missing
 
+
+def _align_qt_bindings() -> None:
+    """pytest-qt and Qt.py must drive one binding: with PyQt5 next to PySide6, each would pick its own and
+    the run aborts. A binding named for pytest-qt (``PYTEST_QT_API``) is the one Qt.py gets too; else
+    pytest-qt gets Qt.py's choice (``Qt.__binding__``, which honours ``QT_PREFERRED_BINDING``). Runs when
+    this conftest is imported, before pytest-qt reads ``PYTEST_QT_API`` in its ``pytest_configure``."""
+    names = {"pyside6": "PySide6", "pyside2": "PySide2", "pyqt5": "PyQt5", "pyqt6": "PyQt6"}
+    asked = os.environ.get("PYTEST_QT_API", "").lower()
+    if asked in names and not os.environ.get("QT_PREFERRED_BINDING"):
+        os.environ["QT_PREFERRED_BINDING"] = names[asked]
+    try:
+        import Qt
+    except ImportError:  # no binding at all: pytest-qt reports it
+        return
+    binding = str(getattr(Qt, "__binding__", ""))
+    if binding.lower() in names:
+        os.environ["PYTEST_QT_API"] = binding.lower()
+
+
+_align_qt_bindings()
+
 __all__ = ["ACCESS_KEY", "SECRET_KEY", "S3Server", "rclone_binary", "start_s3_server", "stop_s3_server"]
 
 

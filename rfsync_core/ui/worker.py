@@ -119,10 +119,13 @@ class TransferRunner(QtCore.QObject):
         if self._worker_thread is not None and not self._worker_thread.isFinished():
             QtCore.QTimer.singleShot(5, self._on_thread_finished)
             return
+        # isFinished() is already true while Qt 5 still runs the thread's last posted events (deferred
+        # deletes, which need the GIL under PyQt5); freeing the QThread now would wait in ~QThread holding
+        # the GIL: a deadlock. QThread.wait() releases the GIL and, the thread being done, returns at once.
+        if self._worker_thread is not None:
+            self._worker_thread.wait()
         self._running = False
-        if self._worker is not None:
-            self._worker.deleteLater()
-        self._worker = None
+        self._worker = None  # its thread is gone: Python frees it here, in the GUI thread
         self._worker_thread = None  # finished: safe to let Python free it
         guard = quit_guard()
         if guard is not None:

@@ -90,6 +90,10 @@ BUILTIN_TYPES: Dict[Tuple[str, str], List[Tuple[str, str, Value, bool]]] = {
     ("Driver", "merge"): _ROP_BASE,
     ("Sop", "file"): [("file", "string", "", True)],
     ("Sop", "alembic"): [("fileName", "string", "", True)],
+    # File Cache SOP (simplified; its real default expression is unconfirmed): the file name is built from
+    # the node's own non-file parms with chs(), so it only evaluates in the node's context.
+    ("Sop", "filecache"): [("basedir", "string", "$HIP/geo", False), ("basename", "string", "$OS", False),
+                           ("file", "string", '`chs("basedir")`/`chs("basename")`.$F4.bgeo.sc', True)],
     ("Sop", "rop_geometry"): [("sopoutput", "string", "$HIP/geo/$HIPNAME.$OS.$F4.bgeo.sc", True)],
     ("Vop", "mtlximage"): [("file", "string", "", True)],
     ("Lop", "sublayer"): [("filepath1", "string", "", True)],
@@ -373,6 +377,8 @@ def _variable(name: str, frame: float, node: Optional[Node]) -> Optional[str]:
         return str(round(frame)).zfill(int(m.group(1) or "0"))
     if name == "FF":
         return repr(float(frame))
+    if name == "T":  # time in seconds; frame 1 is time 0 (Houdini docs "Global expression variables")
+        return repr((float(frame) - 1.0) / 24.0)
     if name == "OS" and node is not None:
         return node.name()
     hip = hipFile.path()
@@ -398,11 +404,25 @@ def _padzero(width: float, value: float) -> str:
     return str(int(value)).zfill(int(width))
 
 
+def _channel(path: str, frame: float, node: Optional[Node]) -> Value:
+    """``ch()``/``chs()``: a parm path relative to the evaluating node, or to ``hou.pwd()`` when the string
+    has no node (``hou.text.expandString*``: hosts.md "Learned since", Houdini frame-dependent references)."""
+    base = node if node is not None else pwd()
+    folder, _, name = path.rpartition("/")
+    owner = base.node(folder) if folder else base
+    parm = owner.parm(name) if owner is not None else None
+    if parm is None:
+        raise OperationFailed(f"Invalid channel reference {path!r} from {base.path()}")
+    return parm.evalAtFrame(frame)
+
+
 def _expression(source: str, frame: float, node: Optional[Node]) -> str:
-    """The hscript subset tests use in backticks: arithmetic on variables, padzero(w, v)."""
+    """The hscript subset tests use in backticks: arithmetic on variables, padzero(w, v), ch(), chs()."""
     code = _substitute(source, frame, node)
+    funcs = {"padzero": _padzero, "ch": lambda p: float(_channel(p, frame, node)),
+             "chs": lambda p: str(_channel(p, frame, node))}
     try:
-        value = eval(code, {"__builtins__": {}}, {"padzero": _padzero})  # test-only fake
+        value = eval(code, {"__builtins__": {}}, funcs)  # test-only fake
     except Exception as err:
         raise OperationFailed(f"cannot evaluate expression `{source}`: {err}") from None
     if isinstance(value, float) and value.is_integer():

@@ -1,17 +1,26 @@
 """In-host smoke test for rfsync's Maya plugin — run it with a real Maya's mayapy (it cannot run in CI).
 
-    # after `python install.py --maya` (or with PYTHONPATH pointing at the repo and plugins/maya/scripts):
-    mayapy tests/host/maya_smoke.py [WORK_FOLDER]
+Step by step, for a user with Maya:
+  1. ``python install.py --maya`` (it prints where the module went; default ``~/maya/modules/rfsync``
+     on Linux, ``~/Documents/maya/modules/rfsync`` on Windows);
+  2. ``<MAYA_LOCATION>/bin/mayapy tests/host/maya_smoke.py [WORK_FOLDER]`` — set ``RFSYNC_MAYA_MODULE``
+     to the module folder if it is not in the default place (without an install it uses the checkout's
+     ``plugins/maya``);
+  3. it prints one ``ok:``/``FAILED:`` line per check and ends with ``SMOKE OK`` (exit 0).
 
 What it does, all inside WORK_FOLDER (default: a new temporary folder):
-  1. starts maya.standalone, builds a small scene: a file texture with three UDIM tiles (+ a .tx),
-     a file texture with a 3-frame sequence, and a file texture pointing at a missing file;
-     saves it as WORK_FOLDER/proj/scenes/smoke.ma;
+  1. puts the module's folders on ``sys.path`` exactly as ``rfsync_batch.py`` does (mayapy never
+     applies a module to ``sys.path``), starts maya.standalone, builds a small scene: a file texture
+     with three UDIM tiles (+ a .tx), a file texture with a 3-frame sequence, and a file texture
+     pointing at a missing file; saves it as WORK_FOLDER/proj/scenes/smoke.ma;
   2. collects with rfsync_maya.collect.collect_scene() and checks: the tiles, the .tx, the frames and
      the scene are found; the missing texture is reported;
   3. uploads the scene's upload.json to a folder platform rooted at WORK_FOLDER/farm (no server, no
      account) and checks every byte arrived under farm/input/...;
-  4. uninitializes Maya. Prints "SMOKE OK" and exits 0, or prints what failed and exits 1.
+  4. uninitializes Maya;
+  5. runs the documented batch line, ``mayapy <module>/rfsync_batch.py smoke.ma --submit``, in a new
+     mayapy: exit 3 (the missing texture), then with ``--allow-missing`` exit 0 and a ``task.json``.
+  Prints "SMOKE OK" and exits 0, or prints what failed and exits 1.
 
 Not collected by pytest (the file name does not start with ``test_``).
 """
@@ -19,10 +28,38 @@ Not collected by pytest (the file name does not start with ``test_``).
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import List
+
+
+def module_root() -> Path:
+    """The installed module (``$RFSYNC_MAYA_MODULE``, else Maya's default modules folder), else the checkout."""
+    if os.environ.get("RFSYNC_MAYA_MODULE"):
+        return Path(os.environ["RFSYNC_MAYA_MODULE"]).expanduser()
+    if os.environ.get("MAYA_APP_DIR"):
+        app = Path(os.environ["MAYA_APP_DIR"]).expanduser()
+    elif sys.platform.startswith("win"):
+        app = Path.home() / "Documents" / "maya"
+    elif sys.platform == "darwin":
+        app = Path.home() / "Library" / "Preferences" / "Autodesk" / "maya"
+    else:
+        app = Path.home() / "maya"
+    installed = app / "modules" / "rfsync"
+    return installed if (installed / "rfsync_batch.py").is_file() else Path(__file__).resolve().parents[2] / \
+        "plugins" / "maya"
+
+
+def use_module(root: Path) -> None:
+    """What rfsync_batch.py does before importing rfsync: code first on sys.path, deps last."""
+    python = root / "python" if (root / "python" / "rfsync_core").is_dir() else root.parents[1]
+    for folder in (str(python), str(root / "scripts")):
+        sys.path.insert(0, folder)
+    deps = root / "deps" / "py{}.{}".format(*sys.version_info[:2])
+    if deps.is_dir():
+        sys.path.append(str(deps))
 
 
 def check(ok: bool, what: str, failures: List[str]) -> None:
@@ -62,6 +99,9 @@ def main() -> int:
     os.environ["RFSYNC_CONFIG_DIR"] = str(work / "config")
     os.environ["RFSYNC_DATA_DIR"] = str(work / "data")
     os.environ.pop("RFSYNC_PLATFORM", None)
+    root = module_root()
+    print("module:", root)
+    use_module(root)
     import maya.standalone
 
     maya.standalone.initialize(name="python")
@@ -89,6 +129,13 @@ def main() -> int:
                   f"arrived: {remote}", failures)
     finally:
         maya.standalone.uninitialize()
+    batch = [sys.executable, str(root / "rfsync_batch.py"), str(scene), "--submit", "--task-id", "4242"]
+    proc = subprocess.run(batch, capture_output=True, text=True)
+    check(proc.returncode == 3, f"batch exits 3 for the missing texture (got {proc.returncode})", failures)
+    proc = subprocess.run([*batch, "--allow-missing"], capture_output=True, text=True)
+    print(proc.stdout[-2000:], proc.stderr[-2000:])
+    check(proc.returncode == 0, f"batch --allow-missing exits 0 (got {proc.returncode})", failures)
+    check((work / "farm" / "tasks" / "4242" / "cfg" / "task.json").is_file(), "batch submitted task.json", failures)
     print("SMOKE OK" if not failures else f"SMOKE FAILED: {len(failures)} check(s)")
     return 0 if not failures else 1
 

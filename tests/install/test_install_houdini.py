@@ -182,3 +182,26 @@ def test_installed_package_works_as_houdini_applies_it(inst: ModuleType, tmp_pat
     assert lines[0].startswith(root) and lines[1].startswith(root)
     assert lines[2] == (pref / "rfsync" / "otls" / "rfsync_submit.hda").as_posix()
     assert lines[3] == "rfsync_houdini.rop"
+
+
+def test_only_existing_houdini_versions_unless_named(inst: ModuleType, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 11 point 9: never create ``~/houdiniX.Y`` for a Houdini that is not installed."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--uninstall", action="store_true")
+    parser.add_argument("--dry-run", action="store_true")
+    inst.add_houdini_arguments(parser)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("HOUDINI_USER_PREF_DIR", raising=False)
+    args = parser.parse_args(["--houdini", "--houdini-no-deps"])
+    assert inst.run_houdini(args, lambda _line: None) == 1
+    err = capsys.readouterr().err
+    assert "no Houdini preference folder" in err and "--houdini-version" in err
+    assert list(home.iterdir()) == []  # nothing created
+    (home / "houdini20.5").mkdir()
+    assert [i.version for i in inst.houdini_installers(args)] == ["20.5"]
+    assert inst.run_houdini(args, lambda _line: None) == 0
+    assert sorted(p.name for p in home.iterdir()) == ["houdini20.5"]

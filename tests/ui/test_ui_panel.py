@@ -237,7 +237,7 @@ def test_closing_while_running_asks(qtbot: Any, monkeypatch: pytest.MonkeyPatch,
         wait_final(qtbot, panel, timeout=5000)
         assert panel.state == CANCELLED
         with qtbot.waitSignal(panel.destroyed, timeout=5000):
-            panel.close()
+            QtCore.QTimer.singleShot(0, panel.close)  # from inside the loop: Qt 5 drops deleteLater outside
     else:  # closed while running: it goes away by itself once the transfer stopped
         states: List[str] = []
         panel.finished.connect(states.append)
@@ -255,5 +255,5 @@ def test_closing_a_finished_panel_does_not_ask(qtbot: Any, monkeypatch: pytest.M
     wait_final(qtbot, panel)
     assert panel in active_panels()
     with qtbot.waitSignal(panel.destroyed, timeout=5000):
-        panel.close()
+        QtCore.QTimer.singleShot(0, panel.close)  # from inside the loop: Qt 5 drops deleteLater outside
     assert panel not in active_panels()

@@ -151,15 +151,25 @@ def _params_from_json(parent: Parameter, specs: List[Dict[str, Any]]) -> None:
         _params_from_json(child, spec.get("children", []))
 
 
+def version_for_binding() -> str:
+    """The Katana that ships the Qt binding under test (hosts.md: up to 7.5 PyQt5, from 8.0 PySide6), so
+    the plugin's binding check sees a consistent host. PySide2 (no Katana ships it) and no Qt: 8.0."""
+    try:
+        import Qt
+    except ImportError:
+        return "8.0v1"
+    return "7.5v1" if getattr(Qt, "__binding__", "") == "PyQt5" else "8.0v1"
+
+
 class State:
     def __init__(self) -> None:
         self.reset()
 
-    def reset(self, ui: Optional[bool] = None, version: str = "8.0v1") -> None:
+    def reset(self, ui: Optional[bool] = None, version: Optional[str] = None) -> None:
         if ui is None:
             ui = os.environ.get("RFSYNC_FAKE_KATANA_MODE", "ui") == "ui"
         self.ui = ui
-        self.version = version
+        self.version = version or version_for_binding()
         self.callbacks: Dict[str, List[Callable[..., Any]]] = {}
         self.farm_menu: List[Any] = []
         self.farm_popup_menu: List[Any] = []

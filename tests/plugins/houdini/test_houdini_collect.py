@@ -170,3 +170,32 @@ def test_houdini_host_implements_the_host_contract(hou: Any) -> None:
             assert list(inspect.signature(mine).parameters)[:len(wanted)] == wanted, name
     host = HoudiniHost()
     assert host.name == "houdini" and host.is_batch() is True and host.scene_modified() is False
+
+
+def test_time_dependent_references_evaluate_in_their_node_at_each_frame(tmp_path: Path, scene: Path,
+                                                                      hou: Any) -> None:
+    """A File Cache's name comes from its own parms (``chs()``): only ``Parm.evalAsStringAtFrame`` resolves
+    it. A backtick expression on ``$T`` (no ``$F`` at all) is time-dependent too: every frame is found."""
+    from rfsync_houdini.host import HoudiniHost
+
+    root = tmp_path / "proj"
+    for n in (1, 2, 3):
+        (root / "geo" / f"fc.{n:04d}.bgeo.sc").write_bytes(b"c%d" % n)
+        (root / "tex" / f"flip.{n:02d}.exr").write_bytes(b"t%d" % n)
+    hou.node("/obj/geo1").createNode("filecache", "fc")
+    hou.node("/mat").createNode("mtlximage", "flip").parm("file").set("$HIP/tex/flip.`padzero(2, $T*24+1)`.exr")
+    rop = hou.node("/out/rfsync1")
+    result = HoudiniHost().collect_assets([1, 2, 3], (rop.path(),))
+    found = rel(root, result.found)
+    assert {f"geo/fc.{n:04d}.bgeo.sc" for n in (1, 2, 3)} <= set(found), result.warnings
+    assert {f"tex/flip.{n:02d}.exr" for n in (1, 2, 3)} <= set(found)
+    assert not any("cannot expand" in w for w in result.warnings)
+
+
+def test_ff_and_t_are_time_tokens(hou: Any) -> None:
+    from rfsync_houdini import collect
+
+    for raw in ("$HIP/a.$FF.bgeo", "$HIP/a.${T}.bgeo", "$HIP/a.`$T`.bgeo", "$HIP/a.`1+1`.bgeo", "$HIP/a.$F4.exr"):
+        assert collect.is_time_dependent(raw), raw
+    for raw in ("$HIP/a.bgeo", "$HIP/$FPS.bgeo", "$HIP/$TEMP/a.bgeo"):
+        assert not collect.is_time_dependent(raw), raw

@@ -162,3 +162,15 @@ def test_no_ui_in_hython(hou: Any) -> None:
     assert hou.applicationVersion() == (20, 5, 410) and hou.applicationVersionString() == "20.5.410"
     with pytest.raises(hou.OperationFailed):
         hou.node("/out").createNode("no_such_type")
+
+
+def test_text_expansion_has_no_node_context_but_a_parm_has_its_own(tmp_path: Path, hou: Any) -> None:
+    """hosts.md "Learned since": ``hou.text.expandStringAtFrame`` resolves ``chs()`` against ``hou.pwd()``;
+    ``Parm.evalAsStringAtFrame`` in the parm's own node. ``$T`` is seconds, frame 1 = 0."""
+    hou.hipFile.save(str(tmp_path / "shot.hip"))
+    cache = hou.node("/obj").createNode("geo", "g").createNode("filecache", "fc")
+    raw = cache.parm("file").unexpandedString()
+    assert cache.parm("file").evalAsStringAtFrame(3) == f"{tmp_path}/geo/fc.0003.bgeo.sc"
+    with pytest.raises(hou.OperationFailed):
+        hou.text.expandStringAtFrame(raw, 3)
+    assert hou.text.expandStringAtFrame("`$T*24+1`", 25) == "25"

@@ -100,6 +100,9 @@ def test_main_menu_items_call_real_actions(plugin_on_path: None) -> None:
     assert root.tag == "mainMenu"
     menu = root.find("./menuBar/subMenu")
     assert menu is not None and menu.findtext("label") == "RFSync"
+    # where artists look: just before Help (Houdini docs "Menu customization": insertBefore takes an item id;
+    # "help_menu" as the id of Houdini's own Help menu is unconfirmed)
+    assert menu.findtext("insertBefore") == "help_menu"
     from rfsync_houdini import actions
 
     items = menu.findall("scriptItem")

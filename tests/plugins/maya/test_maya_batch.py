@@ -1,5 +1,6 @@
-"""Maya batch mode: ``python -m rfsync_maya SCENE ...`` in a subprocess, with the fake maya on PYTHONPATH
-standing in for mayapy (maya.standalone must be initialized before maya.cmds works)."""
+"""Maya batch mode: ``mayapy <rfsync_batch.py> SCENE ...`` in a subprocess, with only the fake ``maya`` on
+PYTHONPATH standing in for mayapy (maya.standalone must be initialized before maya.cmds works, and module
+files reach only ``os.environ["PYTHONPATH"]`` then, never ``sys.path``: tests/fakes/maya/standalone.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Iterator, List
+from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 from fakes import EXPECTED_FOUND, FAKES_DIR, MAYA_SCRIPTS, REPO, build_scene, drop_fake_maya, use_fake_maya
@@ -29,14 +30,33 @@ def without_missing(scene: Path) -> Path:
     return scene
 
 
-def run_batch(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+BATCH_SCRIPT = MAYA_SCRIPTS.parent / "rfsync_batch.py"
+
+
+def mayapy_env(tmp_path: Path, modules: Optional[Path] = None) -> Dict[str, str]:
+    """The environment of a fake mayapy: its own ``maya`` package only; rfsync reached through modules."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(FAKES_DIR), str(MAYA_SCRIPTS), str(REPO)])
+    env["PYTHONPATH"] = str(FAKES_DIR)
+    env["MAYA_MODULE_PATH"] = str(modules or tmp_path / "no_modules")
     env["RFSYNC_FAKE_MAYA_STANDALONE"] = "1"
     env["RFSYNC_FAKE_MAYA_LOG"] = str(tmp_path / "maya.log")
     env["RFSYNC_LOCAL_ROOT"] = str(tmp_path / "farm")
-    return subprocess.run([sys.executable, "-m", "rfsync_maya", *args], env=env, capture_output=True,
-                          text=True, timeout=120, cwd=str(tmp_path))
+    return env
+
+
+def run_batch(tmp_path: Path, *args: str, script: Path = BATCH_SCRIPT,
+              modules: Optional[Path] = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(script), *args], env=mayapy_env(tmp_path, modules),
+                          capture_output=True, text=True, timeout=120, cwd=str(tmp_path))
+
+
+def install_module(tmp_path: Path) -> Path:
+    """``python install.py --maya --no-deps`` into a temporary MAYA_APP_DIR; the modules folder."""
+    env = dict(os.environ, MAYA_APP_DIR=str(tmp_path / "maya_app"))
+    proc = subprocess.run([sys.executable, str(REPO / "install.py"), "--maya", "--no-deps"], env=env,
+                          capture_output=True, text=True, timeout=120, cwd=str(REPO))
+    assert proc.returncode == 0, proc.stderr
+    return tmp_path / "maya_app" / "modules"
 
 
 def maya_log(tmp_path: Path) -> List[str]:
@@ -102,3 +122,32 @@ def test_batch_failed_file_exits_1(tmp_path: Path, scene: Path) -> None:
     proc = run_batch(tmp_path, str(scene))
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "failed" in proc.stderr
+
+
+def test_mayapy_dash_m_cannot_import_a_module_package(tmp_path: Path, scene: Path) -> None:
+    """The fake models mayapy: with the module installed, ``-m rfsync_maya`` fails before any code runs."""
+    modules = install_module(tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "rfsync_maya", str(scene)], env=mayapy_env(tmp_path, modules),
+                          capture_output=True, text=True, timeout=120, cwd=str(tmp_path))
+    assert proc.returncode != 0 and "No module named rfsync_maya" in proc.stderr
+
+
+def test_installed_batch_script_works_on_a_plain_install(tmp_path: Path, scene: Path) -> None:
+    """The documented line, ``mayapy <modules>/rfsync/rfsync_batch.py SCENE``, on an install with no deps."""
+    without_missing(scene)
+    modules = install_module(tmp_path)
+    script = modules / "rfsync" / "rfsync_batch.py"
+    proc = run_batch(tmp_path, str(scene), "--submit", "--task-id", "42", script=script, modules=modules)
+    assert proc.returncode == 0, proc.stderr
+    assert "task 42 submitted" in proc.stdout
+    assert maya_log(tmp_path) == ["initialize python", f"open {scene}", "uninitialize"]
+    # the installed copies ran, not the repository's
+    assert (f"rfsync_maya from {modules / 'rfsync' / 'scripts'}") in proc.stderr
+
+
+def test_docs_show_the_script_entry_point() -> None:
+    for doc in (REPO / "README.md", REPO / "docs" / "maya.md"):
+        text = doc.read_text(encoding="utf-8")
+        commands = [line.strip() for line in text.splitlines() if line.startswith("    mayapy ")]
+        assert any("/rfsync_batch.py " in c for c in commands), (doc, commands)
+        assert not any(" -m " in c for c in commands), (doc, commands)

@@ -9,13 +9,16 @@ itself. Also dropped: render *outputs* — every reference on a ROP (Driver)
 node and known output parameters such as a ROP SOP's ``sopoutput`` — or each
 render would report its own future images as missing.
 
-Expansion: a reference without a frame variable is the parameter's own
-evaluation. Otherwise frame variables (``$F``, ``$F4``, ``${F}``, ``${F4}``) are
-protected while Houdini expands the other variables (``$HIP``, ``$JOB``…), then
-``rfsync_core.collect_files`` turns the pattern into the real files on disk.
-``%(UDIM)d`` is rewritten as ``<UDIM>``. A backtick expression that uses the
-frame is evaluated by Houdini at each frame of the range (the ROP's, else
-``$FSTART``–``$FEND``).
+Expansion: a reference that does not depend on time is the parameter's own
+evaluation. One whose only time tokens are frame variables (``$F``, ``$F4``,
+``${F}``, ``${F4}``) keeps them protected while Houdini expands the other
+variables (``$HIP``, ``$JOB``…), then ``rfsync_core.collect_files`` turns the
+pattern into the real files on disk. ``%(UDIM)d`` is rewritten as ``<UDIM>``.
+Anything else time-dependent — ``$FF``, ``$T``, or any backtick expression — is
+evaluated by the parameter itself (``Parm.evalAsStringAtFrame``: in its own node,
+so ``ch("../x")``/``chs()`` resolve; ``hou.text.expandStringAtFrame`` would
+resolve them against ``hou.pwd()``, hosts.md) at each frame of the range (the
+ROP's, else ``$FSTART``–``$FEND``).
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ MAX_EXPRESSION_FRAMES = 100_000
 """Bound on per-frame evaluation of a time-dependent backtick expression."""
 
 _TIME_TOKEN = re.compile(r"\$\{F\d*\}|\$F\d*(?![A-Za-z0-9_])")
+_OTHER_TIME_TOKEN = re.compile(r"\$\{(?:FF|T)\}|\$(?:FF|T)(?![A-Za-z0-9_])")
+"""Time variables a pattern cannot keep: ``$FF`` (float frame) and ``$T`` (seconds)."""
 _UDIM_PRINTF = re.compile(r"%\(UDIM\)d")
 _OS_TOKEN = re.compile(r"\$\{OS\}|\$OS(?![A-Za-z0-9_])")
 _PLACEHOLDER = "RFSYNCFRAMETOKEN{}X"
@@ -55,13 +60,6 @@ def expand_string(text: str) -> str:
     if text_module is not None and hasattr(text_module, "expandString"):
         return str(text_module.expandString(text))
     return str(getattr(hou, "expandString")(text))  # noqa: B009 - absent from newer stubs
-
-
-def expand_string_at_frame(text: str, frame: float) -> str:
-    text_module = getattr(hou, "text", None)
-    if text_module is not None and hasattr(text_module, "expandStringAtFrame"):
-        return str(text_module.expandStringAtFrame(text, frame))
-    return str(getattr(hou, "expandStringAtFrame")(text, frame))  # noqa: B009
 
 
 def hip_file() -> Optional[str]:
@@ -116,21 +114,23 @@ def file_references(exclude_nodes: Iterable[str] = ()) -> Tuple[List[Tuple[Any, 
     return refs, warnings
 
 
+def is_time_dependent(raw: str) -> bool:
+    """True when the reference changes with the frame: a frame or time variable, or any backtick."""
+    return "`" in raw or bool(_TIME_TOKEN.search(raw) or _OTHER_TIME_TOKEN.search(raw))
+
+
 def expand_reference(parm: Any, raw: str, frames: Optional[Sequence[int]]) -> List[str]:
     """The reference as paths/patterns ``collect_files`` understands (frame tokens kept).
 
-    Without a frame token the parameter evaluates itself (channel references, ``$OS``…
-    resolve in its own context). With one, the frame tokens are protected while Houdini
-    expands the rest (``$OS`` is the node's name); inside a backtick expression the
-    string is evaluated at each frame instead.
+    Not time-dependent: the parameter evaluates itself (channel references, ``$OS``…
+    resolve in its own context). Only ``$F``-style tokens: they are protected while
+    Houdini expands the rest (``$OS`` is the node's name). Backticks, ``$FF`` or ``$T``:
+    the parameter is evaluated at each frame instead, in its own node.
     """
     text = _UDIM_PRINTF.sub("<UDIM>", raw)
-    tokens = _TIME_TOKEN.findall(text)
-    if not tokens:
-        value = str(parm.evalAsString())
-        return [_UDIM_PRINTF.sub("<UDIM>", value)]
-    text = _OS_TOKEN.sub(lambda _m: str(parm.node().name()), text)
-    if "`" in text:  # the frame is inside an expression: let Houdini evaluate each frame
+    if not is_time_dependent(text):
+        return [_UDIM_PRINTF.sub("<UDIM>", str(parm.evalAsString()))]
+    if "`" in text or _OTHER_TIME_TOKEN.search(text):
         if frames is None:
             first, last = scene_frame_range()
             frames = range(first, last + 1)
@@ -138,8 +138,10 @@ def expand_reference(parm: Any, raw: str, frames: Optional[Sequence[int]]) -> Li
         for n, frame in enumerate(frames):
             if n >= MAX_EXPRESSION_FRAMES:
                 break
-            out.append(expand_string_at_frame(text, float(frame)))
+            out.append(_UDIM_PRINTF.sub("<UDIM>", str(parm.evalAsStringAtFrame(float(frame)))))
         return sorted(set(out))
+    tokens = _TIME_TOKEN.findall(text)
+    text = _OS_TOKEN.sub(lambda _m: str(parm.node().name()), text)
     protected = _TIME_TOKEN.sub(lambda m: _PLACEHOLDER.format(tokens.index(m.group(0))), text)
     expanded = expand_string(protected)
     for i, token in enumerate(tokens):

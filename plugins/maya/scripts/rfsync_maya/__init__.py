@@ -4,7 +4,7 @@ Thin on purpose: this package makes Maya API calls (``maya.cmds``) and hands
 everything else to the public façade ``rfsync_core`` and the shared panel in
 ``rfsync_core.ui``. Entry points: ``rfsync_maya.startup.install()`` (menu and
 shelf, interactive sessions only), ``rfsync_maya.actions`` (what the menu and
-shelf run) and ``python -m rfsync_maya SCENE`` (batch, under mayapy).
+shelf run) and ``mayapy <module>/rfsync_batch.py SCENE`` (batch: :mod:`.batch`).
 """
 
 from __future__ import annotations

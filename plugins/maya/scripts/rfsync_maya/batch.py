@@ -1,4 +1,4 @@
-"""Batch mode: ``mayapy -m rfsync_maya SCENE [--platform P] [--submit] [--max-speed KBPS]``.
+"""Batch mode: ``mayapy <module>/rfsync_batch.py SCENE [--platform P] [--submit] [--max-speed KBPS]``.
 
 Opens the scene with ``maya.standalone``, collects its files, writes the config
 files into the scene's rfsync work folder, uploads with console progress, and
@@ -26,7 +26,7 @@ from rfsync_core.app.batch import (  # noqa: F401 (the exit codes are this modul
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="mayapy -m rfsync_maya",
+        prog="mayapy rfsync_batch.py",
         description="Upload a Maya scene and every file it needs to the render farm (and submit it).")
     parser.add_argument("scene", help="the Maya scene file (.ma/.mb)")
     return add_transfer_arguments(parser)

@@ -25,4 +25,10 @@ def make_main_window() -> Any:
 
     win = KatanaWindow()
     win.setObjectName("KatanaWindow")
+    for title in MAIN_MENUS:
+        win.menuBar().addMenu(title)
     return win
+
+
+MAIN_MENUS = ("File", "Edit", "Render", "Layout", "Tabs", "Help")
+"""Katana's main menu bar ends with Help, as most applications' do (the exact list is unconfirmed)."""

@@ -20,7 +20,7 @@ from .host import KatanaHost
 WORDS = HostWords(
     title=MENU_TITLE, noun="project", save_hint="File > Save As…", maybe_modified=True,
     reopen_hint=f"{MENU_TITLE} > Transfers panel",
-    after_submit="The farm renders the task now; rendered frames can be downloaded with rfsync.",
+    after_submit=f"The farm renders the task now; {MENU_TITLE} > Download renders… fetches the frames.",
 )
 
 
@@ -41,5 +41,6 @@ class KatanaActions(HostActions[KatanaHost]):
 ACTIONS = KatanaActions(KatanaHost, WORDS)
 upload_scene_assets = ACTIONS.upload_scene_assets
 submit_scene = ACTIONS.submit_scene
+download_renders = ACTIONS.download_renders
 show_transfers = ACTIONS.show_transfers
 open_settings = ACTIONS.open_settings

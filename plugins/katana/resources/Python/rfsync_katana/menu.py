@@ -16,6 +16,7 @@ from . import MENU_NAME, MENU_TITLE
 MENU_ITEMS: List[Optional[Tuple[str, str, str]]] = [
     ("Upload scene assets", "upload_scene_assets", "Upload the project and every file it needs to the farm"),
     ("Submit…", "submit_scene", "Upload the project and its files, then submit a render task"),
+    ("Download renders…", "download_renders", "Download the rendered frames of a task"),
     ("Transfers panel", "show_transfers", "Show transfer panels running in the background"),
     None,
     ("Settings…", "open_settings", "Platform, max speed and threads"),
@@ -73,7 +74,7 @@ def remove_menu(menubar: Any) -> bool:
 
 
 def install_menu(menubar: Any) -> Any:
-    """(Re)create the "RFSync" menu at the end of ``menubar``; returns the QMenu."""
+    """(Re)create the "RFSync" menu just before Help (where artists look), else at the end; returns it."""
     from Qt import QtWidgets
 
     remove_menu(menubar)
@@ -89,5 +90,9 @@ def install_menu(menubar: Any) -> Any:
         action.setObjectName(f"rfsync_{action_name}")
         action.setToolTip(tip)
         action.triggered.connect(_callback(action_name))
-    menubar.addMenu(menu)
+    help_action = next((a for a in menubar.actions() if a.text().replace("&", "").strip() == "Help"), None)
+    if help_action is not None:
+        menubar.insertMenu(help_action, menu)
+    else:
+        menubar.addMenu(menu)
     return menu
