@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, List
 
 import pytest
+from Qt import QtCore
 
 from rfsync_core.app import TransferSettings, upload_manifest_job, write_upload_manifest
 
@@ -61,8 +62,8 @@ def test_show_transfers_lists_finished_and_failed(qtbot: Any, tmp_path: Path) ->
         panel.start(upload_job(tmp_path, title.split()[1], 4, missing))
         panel.show()
         qtbot.waitUntil(lambda p=panel: p.state not in ("", "running") and not p.is_running(), timeout=30000)
-        with qtbot.waitSignal(panel.destroyed, timeout=5000):
-            panel.close()  # closed and gone: still in the session's list
+        with qtbot.waitSignal(panel.destroyed, timeout=5000):  # closed and gone: still in the session's list
+            QtCore.QTimer.singleShot(0, panel.close)  # from inside the loop: Qt 5 drops deleteLater outside
     host = Host()
     actions: HostActions[Any] = HostActions(lambda: host, HostWords("Desk", "sketch", "", "", ""))
     assert actions.show_transfers() == 2
