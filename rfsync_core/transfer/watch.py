@@ -43,14 +43,15 @@ class ServerWatch:
         self.where = where
         self.window = DEAD_SERVER_WINDOW if window is None else float(window)
         self._lock = threading.Lock()
-        self._last_ok = time.monotonic()
+        self._failing_since: Optional[float] = None
+        """When the first server-down failure after the last answer came (None while answering)."""
         self._last_error: Optional[BaseException] = None
         self._gone = threading.Event()
 
     def ok(self) -> None:
         """The server answered (a success, or a definite 4xx answer)."""
         with self._lock:
-            self._last_ok = time.monotonic()
+            self._failing_since = None
             self._last_error = None
 
     def failed(self, exc: BaseException) -> None:
@@ -61,6 +62,10 @@ class ServerWatch:
             return
         with self._lock:
             self._last_error = exc
+            if self._failing_since is None:
+                # counted from the first failure, not the last answer: a long quiet upload of one big
+                # part followed by one 503 is not a server that has been gone for the window
+                self._failing_since = time.monotonic()
         self.gone()
 
     def gone(self) -> bool:
@@ -68,7 +73,8 @@ class ServerWatch:
         if self._gone.is_set():
             return True
         with self._lock:
-            down = self._last_error is not None and time.monotonic() - self._last_ok >= self.window
+            since = self._failing_since
+            down = since is not None and time.monotonic() - since >= self.window
         if down:
             self._gone.set()
         return down
