@@ -60,8 +60,10 @@ _TEMP_RE = re.compile(r"^\..*\.rfsync-[^/]*\.tmp$")
 """Names hidden from listings and refused as keys: every :data:`rfsync_core._files.TEMP_RE` name (what
 :func:`~rfsync_core._files.temp_name` gives now) and the ``tempfile.mkstemp`` names of earlier versions
 (``.<name>.rfsync-<8 chars>.tmp``), so their leftovers stay hidden too."""
-_TEMP_MODE = 0o600
-"""Temp files (and so the objects they become) are created owner-only, as ``tempfile.mkstemp`` made them."""
+_OBJECT_MODE = 0o666
+"""Temp files, and so the objects they become, get what the umask gives (0644 under the usual 022), as ``cp``
+would: a farm's render nodes run as other users and must read them. A temp file is hidden and renamed only
+once complete, so the wider mode never exposes a partial object."""
 
 
 class FolderStorage:
@@ -131,7 +133,7 @@ class FolderStorage:
         try:
             os.makedirs(parent, exist_ok=True)
             tmp = temp_name(target)
-            fd = create_new(tmp, _TEMP_MODE)
+            fd = create_new(tmp, _OBJECT_MODE)
         except OSError as exc:
             self._fail(exc, op, key, parent)
         digest = hashlib.md5()
