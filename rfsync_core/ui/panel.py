@@ -25,6 +25,7 @@ from .colors import state_colors
 from .errorlist import ErrorList, copy_text
 from .figures import centre_on, eta_text, rate_text, title_text
 from .history import remember
+from .inflight import InFlightBlock, in_flight_of
 from .quitguard import is_quitting, quit_guard
 from .worker import TransferRunner
 
@@ -36,7 +37,6 @@ FAILED = "failed"
 
 MAX_ERROR_ROWS = 2000
 """Rows shown in the error list; the rest are counted (and copied by "Copy errors")."""
-MAX_IN_FLIGHT_SHOWN = 6
 
 _ACTIVE: List[TransferPanel] = []
 """Panels kept alive while visible or running (a hidden background transfer has no other owner)."""
@@ -140,13 +140,7 @@ class TransferPanel(QtWidgets.QWidget):
 
         self.in_flight_label = QtWidgets.QLabel("In flight:")
         layout.addWidget(self.in_flight_label)
-        self.in_flight = QtWidgets.QLabel("")
-        self.in_flight.setTextFormat(QtCore.Qt.TextFormat.PlainText)
-        self.in_flight.setWordWrap(False)
-        # a fixed height: the error list below does not jump while files come and go
-        self.in_flight.setFixedHeight(self.fontMetrics().lineSpacing() * (MAX_IN_FLIGHT_SHOWN + 1) + 4)
-        self.in_flight.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
-        self.in_flight.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        self.in_flight = InFlightBlock()  # fixed height: the error list below does not jump
         layout.addWidget(self.in_flight)
 
         self.errors_label = QtWidgets.QLabel("Errors: none")
@@ -250,11 +244,9 @@ class TransferPanel(QtWidgets.QWidget):
         running = self.state == RUNNING
         self.rate_label.setText(rate_text(snap) if running else "–")
         self.eta_label.setText(eta_text(snap) if running else f"{human_duration(snap.elapsed)} elapsed")
-        current = list(snap.current)
-        shown = current[:MAX_IN_FLIGHT_SHOWN]
-        more = len(current) - len(shown)
-        self.in_flight_label.setText(f"In flight ({len(current)}):")
-        self.in_flight.setText("\n".join(shown) + (f"\n… and {more} more" if more > 0 else ""))
+        current, current_bytes = in_flight_of(snap)
+        _set_if_changed(self.in_flight_label, f"In flight ({len(current)}):")
+        self.in_flight.show_files(current, current_bytes)
         if len(snap.errors) > len(self.errors):
             self._add_errors(snap.errors[len(self.errors):])
         if snap.message:
