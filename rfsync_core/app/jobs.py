@@ -6,7 +6,8 @@ same way, so the three plugins never build an ``Uploader`` themselves.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional, Sequence
+import os
+from typing import Any, Callable, Dict, Iterable, Optional, Sequence
 
 from ..client import Client
 from ..config.settings import TransferSettings
@@ -14,6 +15,7 @@ from ..errors import FarmError
 from ..farm.ids import check_task_id
 from ..farm.layout import CONFIG_NAMES, UPLOAD_CONFIG, config_key, submit_batches
 from ..farm.status import task_id_used
+from ..manifest import load_manifest
 from ..transfer.download import Downloader
 from ..transfer.upload import Uploader
 
@@ -24,14 +26,23 @@ TransferJob = Callable[[Callable[[Any], Optional[bool]], Any], Any]
 """``job(progress_callback, cancel_token) -> result``: what the UI worker and batch mode run."""
 
 
-def upload_manifest_job(manifest_path: str, settings: TransferSettings) -> TransferJob:
-    """Upload the assets (and scene) an ``upload.json`` lists, with the user's settings."""
+def upload_manifest_job(manifest_path: str, settings: TransferSettings,
+                        only: Optional[Iterable[str]] = None) -> TransferJob:
+    """Upload the assets (and scene) an ``upload.json`` lists, with the user's settings.
+
+    ``only``: just these of its local files (a "Retry failed": the files that failed last time)."""
+    keep = {os.path.normpath(p) for p in only} if only is not None else None
 
     def run(progress: Callable[[Any], Optional[bool]], cancel: Any) -> Any:
+        manifest: Any = manifest_path
+        if keep is not None:
+            manifest = load_manifest(manifest_path)
+            manifest.scene = [e for e in manifest.scene if os.path.normpath(e["local"]) in keep]
+            manifest.asset = [e for e in manifest.asset if os.path.normpath(e["local"]) in keep]
         with Client(settings.platform) as client:
             uploader = Uploader(client, threads=settings.threads, max_speed=settings.max_speed,
                                 progress=progress, cancel=cancel)
-            return uploader.upload_manifest(manifest_path)
+            return uploader.upload_manifest(manifest)
 
     return run
 

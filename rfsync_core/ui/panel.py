@@ -13,7 +13,7 @@ snapshot, so a 100,000-file transfer does not load the host's GUI thread.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Dict, List, Optional, Tuple
+from typing import Any, Callable, ClassVar, Dict, List, Optional, Tuple
 
 from Qt import QtCore, QtGui, QtWidgets
 
@@ -21,19 +21,16 @@ from ..app.console import human_bytes, human_duration
 from ..app.jobs import TransferJob
 from ..errors import RfsyncError, TransferCancelled
 from ..transfer.result import TransferResult
-from .colors import state_colors
-from .errorlist import ErrorList, copy_text
+from .colors import apply_state_colors
+from .errorlist import ErrorList, action_button, copy_text
 from .figures import centre_on, eta_text, rate_text, title_text
 from .history import remember
 from .inflight import InFlightBlock, in_flight_of
-from .quitguard import is_quitting, quit_guard
+from .nextsteps import FinalButtons
+from .quitguard import ask_close_running, is_quitting, quit_guard
+from .settings import SettingsDialog
+from .states import CANCELLED, DONE, DONE_WITH_ERRORS, FAILED, RUNNING
 from .worker import TransferRunner
-
-RUNNING = "running"
-DONE = "done"
-DONE_WITH_ERRORS = "done with errors"
-CANCELLED = "cancelled"
-FAILED = "failed"
 
 MAX_ERROR_ROWS = 2000
 """Rows shown in the error list; the rest are counted (and copied by "Copy errors")."""
@@ -91,6 +88,10 @@ class TransferPanel(QtWidgets.QWidget):
         self.destination = destination
         """Where the files go (the platform's name), shown in the title line."""
         self._bar_max = 0
+        self.rerun: Optional[Callable[[Optional[List[str]]], TransferJob]] = None
+        """The job again, for the given failed files only (or all with None): set by the flow (:mod:`.actions`)."""
+        self.open_settings: Callable[[], Any] = self._settings_dialog
+        """What "Open settings…" does (the flow gives its own, which reports a broken settings file)."""
         self._build(title)
         self.resize(680, 460)
 
@@ -161,7 +162,16 @@ class TransferPanel(QtWidgets.QWidget):
         self.copy_button.setEnabled(False)
         self.copy_button.clicked.connect(self.copy_errors)
         buttons.addWidget(self.copy_button)
+        self.reveal_button = action_button(self.error_list.reveal_action)
+        self.copy_path_button = action_button(self.error_list.copy_action)
+        buttons.addWidget(self.reveal_button)
+        buttons.addWidget(self.copy_path_button)
         buttons.addStretch(1)
+        self.final_buttons = FinalButtons()
+        self.final_buttons.retry_button.clicked.connect(self.retry_failed)
+        self.final_buttons.run_again_button.clicked.connect(self.run_again)
+        self.final_buttons.settings_button.clicked.connect(lambda: self.open_settings())
+        buttons.addWidget(self.final_buttons)
         self.cancel_button = QtWidgets.QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel)
         self.cancel_button.setEnabled(False)
@@ -180,6 +190,7 @@ class TransferPanel(QtWidgets.QWidget):
         self.state = RUNNING
         self.result, self.error = None, None
         self._bar_max = 0
+        self.final_buttons.show_for(RUNNING, None, False)
         self.status_label.setText("Starting…")
         self.in_flight_label.setVisible(True)
         self.in_flight.setVisible(True)
@@ -266,6 +277,32 @@ class TransferPanel(QtWidgets.QWidget):
         self.errors_label.setText(f"Errors: {len(self.errors)}" + (f" ({hidden} not listed)" if hidden else ""))
         self.copy_button.setEnabled(True)
 
+    # -- again ------------------------------------------------------------------------------------
+    def retry_failed(self) -> None:
+        """Run the job again for the files that failed only (unchanged files that arrived are not asked)."""
+        if self.rerun is not None and not self.is_running():
+            self._restart(self.rerun([path for path, _reason in self.errors]))
+
+    def run_again(self) -> None:
+        """Run the whole job again (what arrived is skipped)."""
+        if self.rerun is not None and not self.is_running():
+            self._restart(self.rerun(None))
+
+    def _restart(self, job: TransferJob) -> None:
+        self.errors = []
+        self.error_list.forget_rows()
+        self.error_list.setVisible(False)
+        self.errors_label.setVisible(False)
+        self.copy_button.setEnabled(False)
+        self.last_snapshot = None
+        self.progress_bar.setValue(0)
+        self.start(job)
+
+    def _settings_dialog(self) -> Any:
+        dialog = SettingsDialog(parent=self)
+        run = getattr(dialog, "exec", None) or dialog.exec_  # exec_ is deprecated in PySide6, absent in PyQt6
+        return dialog.settings if run() else None
+
     # -- the end --------------------------------------------------------------------------------
     def show_result(self, result: Any) -> None:
         """Show a job's result as the final state (also used to replay a recorded transfer)."""
@@ -318,6 +355,7 @@ class TransferPanel(QtWidgets.QWidget):
         self.next_label.setVisible(bool(self.next_label.text()))
         self.cancel_button.setEnabled(False)
         self.cancel_button.setText("Cancel")
+        self.final_buttons.show_for(state, self.error, self.rerun is not None)
         if state == DONE:
             self.progress_bar.setValue(1000)
         self.rate_label.setText("–")
@@ -347,15 +385,7 @@ class TransferPanel(QtWidgets.QWidget):
     def _set_state_style(self, state: str) -> None:
         """State colours from the palette (:mod:`.colors`): ≥ 4.5:1 on light and dark themes alike."""
         self._style_state = state
-        text, chunk, bar_text, groove = state_colors(state, self.palette())
-        # a palette, not a style sheet: a widget with a style sheet stops inheriting the panel's palette
-        pal = QtGui.QPalette()
-        pal.setColor(QtGui.QPalette.ColorRole.WindowText, text)
-        self.status_label.setPalette(pal)
-        self.progress_bar.setStyleSheet(
-            f"QProgressBar {{ color: {bar_text.name()}; background-color: {groove.name()}; "
-            f"border: 1px solid {bar_text.name()}; border-radius: 2px; text-align: center; }}"
-            f"QProgressBar::chunk {{ background-color: {chunk.name()}; }}")
+        apply_state_colors(state, self.palette(), self.status_label, self.progress_bar)
 
     def changeEvent(self, event: QtCore.QEvent) -> None:
         super().changeEvent(event)
@@ -365,25 +395,7 @@ class TransferPanel(QtWidgets.QWidget):
     # -- closing -----------------------------------------------------------------------------------
     def ask_close_choice(self) -> str:
         """Ask what closing a running transfer means: "cancel", "background" or "stay"."""
-        box = QtWidgets.QMessageBox(self)
-        box.setIcon(QtWidgets.QMessageBox.Icon.Question)
-        box.setWindowTitle("Transfer still running")
-        box.setText("The transfer is still running.")
-        hint = f" ({self.reopen_hint} brings this window back.)" if self.reopen_hint else ""
-        box.setInformativeText(f"Cancel it, or keep it running in the background?{hint}")
-        cancel_btn = box.addButton("Cancel transfer", QtWidgets.QMessageBox.ButtonRole.DestructiveRole)
-        keep_btn = box.addButton("Keep running in background", QtWidgets.QMessageBox.ButtonRole.AcceptRole)
-        stay_btn = box.addButton("Don't close", QtWidgets.QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(keep_btn)
-        box.setEscapeButton(stay_btn)
-        run = getattr(box, "exec", None) or box.exec_  # exec_ is deprecated in PySide6, absent in PyQt6
-        run()
-        clicked = box.clickedButton()
-        if clicked is cancel_btn:
-            return "cancel"
-        if clicked is keep_btn:
-            return "background"
-        return "stay"
+        return ask_close_running(self, self.reopen_hint)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         if self.is_running() and is_quitting():  # the application quits: the transfer was cancelled
