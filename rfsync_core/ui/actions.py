@@ -41,7 +41,7 @@ from ..errors import RfsyncError
 from ..farm import new_task_id
 from .history import session_transfers, show_transfers_window
 from .panel import TransferPanel, active_panels, run_in_panel
-from .settings import SettingsDialog
+from .settings import edit_settings
 
 __all__ = ["HostActions", "HostWords"]
 
@@ -152,9 +152,7 @@ class HostActions(Generic[H]):
         except RfsyncError as err:
             host.show_message(self.words.title, str(err), level="error")
             settings = TransferSettings()
-        dialog = SettingsDialog(parent=host.main_window(), settings=settings)
-        run = getattr(dialog, "exec", None) or dialog.exec_  # exec_ is deprecated in PySide6, absent in PyQt6
-        return dialog.settings if run() else None
+        return edit_settings(host.main_window(), settings)
 
     # -- the flow ----------------------------------------------------------------------------------
     def _collected(self, host: H, verb: str) -> Optional[CollectResult]:

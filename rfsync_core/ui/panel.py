@@ -23,12 +23,12 @@ from ..errors import RfsyncError, TransferCancelled
 from ..transfer.result import TransferResult
 from .colors import apply_state_colors
 from .errorlist import ErrorList, action_button, copy_text
-from .figures import centre_on, eta_text, rate_text, title_text
+from .figures import PHASE_STATUS, centre_on, eta_text, rate_text, title_text
 from .history import remember
 from .inflight import InFlightBlock, in_flight_of
 from .nextsteps import FinalButtons
 from .quitguard import ask_close_running, is_quitting, quit_guard
-from .settings import SettingsDialog
+from .settings import edit_settings
 from .states import CANCELLED, DONE, DONE_WITH_ERRORS, FAILED, RUNNING
 from .worker import TransferRunner
 
@@ -88,9 +88,11 @@ class TransferPanel(QtWidgets.QWidget):
         self.destination = destination
         """Where the files go (the platform's name), shown in the title line."""
         self._bar_max = 0
+        self.phase = ""
+        """The job's phase (its ``phase`` signal, :mod:`rfsync_core.app.jobs`); "" before and after."""
         self.rerun: Optional[Callable[[Optional[List[str]]], TransferJob]] = None
         """The job again, for the given failed files only (or all with None): set by the flow (:mod:`.actions`)."""
-        self.open_settings: Callable[[], Any] = self._settings_dialog
+        self.open_settings: Callable[[], Any] = lambda: edit_settings(self)
         """What "Open settings…" does (the flow gives its own, which reports a broken settings file)."""
         self._build(title)
         self.resize(680, 460)
@@ -200,6 +202,7 @@ class TransferPanel(QtWidgets.QWidget):
         self._set_state_style(RUNNING)
         runner = TransferRunner(self)
         runner.progress.connect(self.on_progress)
+        runner.phase.connect(self.on_phase)
         runner.succeeded.connect(self._on_succeeded)
         runner.errored.connect(self._on_errored)
         runner.stopped.connect(self._on_stopped)
@@ -241,9 +244,9 @@ class TransferPanel(QtWidgets.QWidget):
                 f"{pct:.0f}%  ({human_bytes(snap.bytes_done)} of {human_bytes(snap.bytes_total)}{resend})")
         else:
             self.progress_bar.setFormat(f"{pct:.0f}%")
-        _set_if_changed(self.title_label, title_text(self._title, self.destination, snap, self._noun))
+        self._show_title()
         if self.state == RUNNING and self.cancel_button.isEnabled():
-            _set_if_changed(self.status_label, snap.message or "Sending…")
+            _set_if_changed(self.status_label, snap.message or PHASE_STATUS.get(self.phase, "Starting…"))
         files = f"{snap.files_done} of {snap.files_total} {self._noun} done"
         extra = []
         if snap.files_skipped:
@@ -262,6 +265,20 @@ class TransferPanel(QtWidgets.QWidget):
             self._add_errors(snap.errors[len(self.errors):])
         if snap.message:
             self.log_label.setText(snap.message)
+
+    @QtCore.Slot(str)
+    def on_phase(self, phase: str) -> None:
+        """The job entered ``phase`` (GUI thread, queued): the title and the status line say it."""
+        if self.state != RUNNING:
+            return
+        self.phase = phase
+        self._show_title()
+        if self.cancel_button.isEnabled() and not (self.last_snapshot and self.last_snapshot.message):
+            _set_if_changed(self.status_label, PHASE_STATUS.get(phase, "Starting…"))
+
+    def _show_title(self) -> None:
+        _set_if_changed(self.title_label, title_text(self._title, self.destination, self.last_snapshot,
+                                                     self._noun, self.phase))
 
     def _add_errors(self, new: Any) -> None:
         rows = []
@@ -297,11 +314,6 @@ class TransferPanel(QtWidgets.QWidget):
         self.last_snapshot = None
         self.progress_bar.setValue(0)
         self.start(job)
-
-    def _settings_dialog(self) -> Any:
-        dialog = SettingsDialog(parent=self)
-        run = getattr(dialog, "exec", None) or dialog.exec_  # exec_ is deprecated in PySide6, absent in PyQt6
-        return dialog.settings if run() else None
 
     # -- the end --------------------------------------------------------------------------------
     def show_result(self, result: Any) -> None:
@@ -349,6 +361,8 @@ class TransferPanel(QtWidgets.QWidget):
 
     def _finish(self, state: str, text: str) -> None:
         self.state = state
+        self.phase = ""
+        self._show_title()
         self._set_state_style(state)
         self.status_label.setText(text)
         self.next_label.setText(self.next_steps.get(state, ""))
