@@ -40,6 +40,7 @@ from ..config.settings import TransferSettings
 from ..errors import RfsyncError
 from ..farm import new_task_id
 from .history import session_transfers, show_transfers_window
+from .hoststatus import StatusFollower, StatusWriter
 from .panel import TransferPanel, active_panels, run_in_panel
 from .settings import edit_settings
 
@@ -96,6 +97,10 @@ class HostActions(Generic[H]):
 
     def announce(self, host: H, title: str) -> None:
         """Called as a transfer starts (Houdini: a line in the status bar)."""
+
+    def status_writer(self, host: H) -> Optional[StatusWriter]:
+        """What writes the host's own status line (a plugin's ``status.py``), or None."""
+        return None
 
     def show_unexpected(self, host: H, text: str, details: str) -> None:
         """Show an error that is rfsync's bug, not the artist's (Houdini adds ``details``, the traceback)."""
@@ -236,6 +241,9 @@ class HostActions(Generic[H]):
                              reopen_hint=self.words.reopen_hint, destination=destination)
         panel.rerun = rerun
         panel.open_settings = self.open_settings
+        write = self.status_writer(host)
+        if write is not None and not host.is_batch():
+            StatusFollower(panel, write, title)
         return panel
 
 

@@ -1,14 +1,9 @@
 """The transfer panel: a non-modal window that shows one upload, submit or download.
 
-Overall progress by bytes, files done/total and skipped, rate and ETA, the
-files in flight, every per-file error with its path and reason, a log line,
-Cancel, and a clear final state — done / done with errors / cancelled / failed
-— with what to do next. Closing it while the transfer runs asks whether to
-cancel or keep it running in the background.
-
-The panel only reacts to queued signals from :class:`~rfsync_core.ui.worker.TransferRunner`
-(≤ 10 snapshots a second from the engine), and appends only new errors per
-snapshot, so a 100,000-file transfer does not load the host's GUI thread.
+Progress by bytes, files, rate and ETA, the files in flight, per-file errors, Cancel, and a final
+state (done / done with errors / cancelled / failed) with what to do next and its buttons. It only
+reacts to queued signals of :class:`~rfsync_core.ui.worker.TransferRunner` (≤ 10 snapshots a
+second) and appends only new errors, so a 100,000-file transfer does not load the host's GUI thread.
 """
 
 from __future__ import annotations
@@ -53,6 +48,8 @@ class TransferPanel(QtWidgets.QWidget):
 
     finished = QtCore.Signal(str)
     """Emitted once with the final state (done, done with errors, cancelled, failed)."""
+    snapshot = QtCore.Signal(object)
+    """Each progress snapshot, once shown (GUI thread; e.g. the host's status line follows it)."""
     ended_in_background = QtCore.Signal(str)
     """Emitted with the final state when the transfer ended while its panel was closed (a host notifies)."""
 
@@ -265,6 +262,7 @@ class TransferPanel(QtWidgets.QWidget):
             self._add_errors(snap.errors[len(self.errors):])
         if snap.message:
             self.log_label.setText(snap.message)
+        self.snapshot.emit(snap)
 
     @QtCore.Slot(str)
     def on_phase(self, phase: str) -> None:
