@@ -4,7 +4,8 @@ Why: with the panel closed (a background transfer) the artist had no sign it was
 has a line of its own — Maya's main progress bar, Houdini's status bar, Katana's main window status
 bar — written by a plugin's small ``status.py`` (a :data:`StatusWriter`). :class:`StatusFollower`
 feeds it from a panel's snapshots, which already arrive on the GUI thread (queued signals), at most
-twice a second, and clears it when the transfer ends.
+twice a second, and clears it when the transfer ends — or, when it ended in the background (its
+panel closed), leaves the result there: the host's notification that it ended (``write(text, None)``).
 """
 
 from __future__ import annotations
@@ -43,7 +44,10 @@ class StatusFollower(QtCore.QObject):
         self._clock = clock
         self._last = float("-inf")
         self.writes = 0
+        self._panel = panel
+        self._background = ""
         panel.snapshot.connect(self.on_progress)
+        panel.ended_in_background.connect(self.on_ended_in_background)
         panel.finished.connect(self.on_finished)
 
     @QtCore.Slot(object)
@@ -55,9 +59,17 @@ class StatusFollower(QtCore.QObject):
         self._safe(status_text(self._title, snap), snap.fraction)
 
     @QtCore.Slot(str)
+    def on_ended_in_background(self, state: str) -> None:
+        self._background = state
+
+    @QtCore.Slot(str)
     def on_finished(self, state: str) -> None:
         self._last = float("-inf")
-        self._safe("", None)
+        if self._background:  # nobody watched it end: say so in the host's own line
+            self._background = ""
+            self._safe(f"rfsync: {self._title} — {self._panel.status_label.text()}", None)
+        else:
+            self._safe("", None)
 
     def _safe(self, text: str, fraction: Optional[float]) -> None:
         self.writes += 1

@@ -19,7 +19,7 @@ from ..transfer.result import TransferResult
 from .colors import apply_state_colors
 from .errorlist import ErrorList, action_button, copy_text
 from .figures import PHASE_STATUS, centre_on, eta_text, rate_text, title_text
-from .history import remember
+from .history import remember, show_transfers_window
 from .inflight import InFlightBlock, in_flight_of
 from .nextsteps import FinalButtons
 from .quitguard import ask_close_running, is_quitting, quit_guard
@@ -377,9 +377,10 @@ class TransferPanel(QtWidgets.QWidget):
             self.eta_label.setText(f"{human_duration(self.last_snapshot.elapsed)} elapsed")
         remember(self._title, state, text, len(self.errors), self)
         if self._hidden_in_background and self._close_choice == "background" and not is_quitting():
-            # a background transfer that ended says so: shown again (raised when it went wrong)
+            # a background transfer that ended says so: shown again; gone wrong, the Transfers window is raised
             if state in (DONE_WITH_ERRORS, FAILED):
                 self.show_again()
+                show_transfers_window(active_panels, parent=self.parentWidget())
             elif state == DONE:
                 self.setAttribute(QtCore.Qt.WidgetAttribute.WA_ShowWithoutActivating, True)
                 self.show()

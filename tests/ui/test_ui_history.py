@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, List
 
 import pytest
-from Qt import QtCore
+from Qt import QtCore, QtWidgets
 
 from rfsync_core.app import TransferSettings, upload_manifest_job, write_upload_manifest
 
@@ -91,3 +91,47 @@ def test_a_background_transfer_that_ends_comes_back(qtbot: Any, tmp_path: Path,
     qtbot.waitUntil(lambda: ended == [DONE], timeout=30000)
     assert panel.isVisible()  # it said so: shown again, not vanished
     assert [r.state for r in history.session_transfers()] == [DONE]
+
+
+def test_a_background_transfer_that_fails_raises_the_transfers_window(qtbot: Any, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from rfsync_core.ui.hoststatus import StatusFollower
+
+    host_window = QtWidgets.QMainWindow()
+    qtbot.addWidget(host_window)
+    panel = TransferPanel("Upload broken", parent=host_window)
+    qtbot.addWidget(panel)
+    monkeypatch.setattr(panel, "ask_close_choice", lambda: "background")
+    notes: List[Any] = []
+    StatusFollower(panel, lambda text, fraction: notes.append((text, fraction)), "Upload broken")
+    panel.start(upload_job(tmp_path, "bad", 6, missing=2, max_speed=300))
+    panel.show()
+    qtbot.waitUntil(lambda: panel.last_snapshot is not None and panel.last_snapshot.bytes_done > 0,
+                    timeout=20000)
+    panel.close()
+    qtbot.waitUntil(lambda: panel.state == DONE_WITH_ERRORS, timeout=30000)
+    window = history._WINDOW[0]
+    qtbot.addWidget(window)
+    assert window.isVisible() and window.parentWidget() is host_window  # raised over the host
+    assert window.rows()[0][:2] == ["Upload broken", DONE_WITH_ERRORS]
+    text, fraction = notes[-1]  # the host's own line says how it ended, and keeps saying it
+    assert fraction is None and text.startswith("rfsync: Upload broken — Done with errors (2 failed)")
+
+
+def test_a_background_transfer_that_succeeds_is_said_in_the_hosts_line(qtbot: Any, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from rfsync_core.ui.hoststatus import StatusFollower
+
+    panel = TransferPanel("Upload good")
+    qtbot.addWidget(panel)
+    monkeypatch.setattr(panel, "ask_close_choice", lambda: "background")
+    notes: List[Any] = []
+    StatusFollower(panel, lambda text, fraction: notes.append((text, fraction)), "Upload good")
+    panel.start(upload_job(tmp_path, "good", 6, max_speed=300))
+    panel.show()
+    qtbot.waitUntil(lambda: panel.last_snapshot is not None and panel.last_snapshot.bytes_done > 0,
+                    timeout=20000)
+    panel.close()
+    qtbot.waitUntil(lambda: panel.state == DONE, timeout=30000)
+    assert notes[-1][1] is None and notes[-1][0].startswith("rfsync: Upload good — Done: 6 files transferred")
+    assert not (history._WINDOW and history._WINDOW[0].isVisible())  # success does not jump up

@@ -72,6 +72,8 @@ class State:
         self.progress_calls: List[Dict[str, Any]] = []
         """Every ``cmds.progressBar`` edit of the main progress bar, with the calling thread's name."""
         self.progress_begun = False
+        self.infos: List[Any] = []
+        """``(message, thread name)`` of each ``MGlobal.displayInfo``."""
         self.plugins: Dict[str, bool] = {}
         self._counter = 0
         self.new_scene()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import List, Optional
 
 from maya import cmds, mel
+from maya.api import OpenMaya as om
 
 STEPS = 1000
 _BEGUN: List[str] = []
@@ -18,10 +19,13 @@ _BEGUN: List[str] = []
 
 
 def write(text: str, fraction: Optional[float]) -> None:
-    """Show ``text`` and ``fraction`` (0..1) in Maya's main progress bar; ``""`` ends it."""
-    if not text:
+    """Show ``text`` and ``fraction`` (0..1) in Maya's main progress bar; ``""`` ends it; a ``text`` without
+    a fraction (a transfer that ended in the background) ends it and says ``text`` on the command line."""
+    if not text or fraction is None:
         if _BEGUN:
             cmds.progressBar(_BEGUN.pop(), edit=True, endProgress=True)
+        if text:
+            om.MGlobal.displayInfo(text)  # Maya API docs: the command line's result field, the Script Editor
         return
     value = int(max(0.0, min(1.0, fraction or 0.0)) * STEPS)
     if not _BEGUN:
