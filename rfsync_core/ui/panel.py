@@ -144,12 +144,11 @@ class TransferPanel(QtWidgets.QWidget):
         layout.addWidget(self.in_flight)
 
         self.errors_label = QtWidgets.QLabel("Errors: none")
-        self.errors_label.setVisible(False)  # shown with the first error: no empty table
         layout.addWidget(self.errors_label)
         self.error_list = ErrorList()
         self.error_list.setMinimumHeight(90)
-        self.error_list.setVisible(False)
         layout.addWidget(self.error_list, 1)
+        layout.addStretch(0)  # no error list: the room goes below, not between the lines above
 
         self.log_label = QtWidgets.QLabel("")
         self.log_label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
@@ -158,7 +157,6 @@ class TransferPanel(QtWidgets.QWidget):
 
         buttons = QtWidgets.QHBoxLayout()
         self.copy_button = QtWidgets.QPushButton("Copy errors")
-        self.copy_button.setEnabled(False)
         self.copy_button.clicked.connect(self.copy_errors)
         buttons.addWidget(self.copy_button)
         self.reveal_button = action_button(self.error_list.reveal_action)
@@ -180,6 +178,13 @@ class TransferPanel(QtWidgets.QWidget):
         buttons.addWidget(self.close_button)
         layout.addLayout(buttons)
         self._set_state_style(RUNNING)
+        self._show_error_section(False)
+
+    def _show_error_section(self, on: bool) -> None:
+        """The error list and its buttons appear with the first error: no empty table, no idle buttons."""
+        for widget in (self.errors_label, self.error_list, self.copy_button, self.reveal_button,
+                       self.copy_path_button):
+            widget.setVisible(on)
 
     # -- running ----------------------------------------------------------------------------
     def start(self, job: TransferJob) -> None:
@@ -191,8 +196,8 @@ class TransferPanel(QtWidgets.QWidget):
         self._bar_max = 0
         self.final_buttons.show_for(RUNNING, None, False)
         self.status_label.setText("Starting…")
-        self.in_flight_label.setVisible(True)
-        self.in_flight.setVisible(True)
+        for widget in (self.in_flight_label, self.in_flight, self.cancel_button):
+            widget.setVisible(True)
         self.next_label.setVisible(False)
         self.cancel_button.setEnabled(True)
         self.cancel_button.setText("Cancel")
@@ -286,11 +291,9 @@ class TransferPanel(QtWidgets.QWidget):
                 rows.append((str(path), str(reason)))
         if rows:
             self.error_list.add(rows)
-        self.errors_label.setVisible(True)
-        self.error_list.setVisible(True)
+        self._show_error_section(True)
         hidden = len(self.errors) - min(len(self.errors), MAX_ERROR_ROWS)
         self.errors_label.setText(f"Errors: {len(self.errors)}" + (f" ({hidden} not listed)" if hidden else ""))
-        self.copy_button.setEnabled(True)
 
     # -- again ------------------------------------------------------------------------------------
     def retry_failed(self) -> None:
@@ -306,9 +309,7 @@ class TransferPanel(QtWidgets.QWidget):
     def _restart(self, job: TransferJob) -> None:
         self.errors = []
         self.error_list.forget_rows()
-        self.error_list.setVisible(False)
-        self.errors_label.setVisible(False)
-        self.copy_button.setEnabled(False)
+        self._show_error_section(False)
         self.last_snapshot = None
         self.progress_bar.setValue(0)
         self.start(job)
@@ -366,7 +367,7 @@ class TransferPanel(QtWidgets.QWidget):
         self.next_label.setText(self.next_steps.get(state, ""))
         self.next_label.setVisible(bool(self.next_label.text()))
         self.cancel_button.setEnabled(False)
-        self.cancel_button.setText("Cancel")
+        self.cancel_button.setVisible(False)  # nothing to cancel any more
         self.final_buttons.show_for(state, self.error, self.rerun is not None)
         if state == DONE:
             self.progress_bar.setValue(1000)
