@@ -6,7 +6,8 @@ same way, so the three plugins never build an ``Uploader`` themselves.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional, Sequence
+import os
+from typing import Any, Callable, Dict, Iterable, Optional, Sequence
 
 from ..client import Client
 from ..config.settings import TransferSettings
@@ -14,24 +15,82 @@ from ..errors import FarmError
 from ..farm.ids import check_task_id
 from ..farm.layout import CONFIG_NAMES, UPLOAD_CONFIG, config_key, submit_batches
 from ..farm.status import task_id_used
+from ..manifest import load_manifest
 from ..transfer.download import Downloader
 from ..transfer.upload import Uploader
 
-__all__ = ["TransferJob", "download_job", "merge_results", "submit_job", "upload_manifest_job"]
+__all__ = ["CHECKING", "COLLECTING", "DOWNLOADING", "PHASES", "SUBMITTING", "UPLOADING", "PhaseCallback",
+           "TransferJob", "download_job", "merge_results", "run_job", "submit_job", "upload_manifest_job"]
 
 
-TransferJob = Callable[[Callable[[Any], Optional[bool]], Any], Any]
-"""``job(progress_callback, cancel_token) -> result``: what the UI worker and batch mode run."""
+TransferJob = Callable[..., Any]
+"""``job(progress_callback, cancel_token) -> result``: what the UI worker and batch mode run. The jobs made
+here also take ``phase=`` (a :data:`PhaseCallback`); :func:`run_job` passes it to those that do."""
+
+PhaseCallback = Callable[[str], None]
+"""Told each phase as a job enters it (from the job's thread)."""
+
+COLLECTING = "collecting"
+"""The host gathers the scene's files (the flow, before the job)."""
+CHECKING = "checking"
+"""The job reads its lists, reaches the platform and compares with what is already there."""
+UPLOADING = "uploading"
+SUBMITTING = "submitting"
+"""The task's config files, ``task.json`` last: the farm sees the task."""
+DOWNLOADING = "downloading"
+PHASES = (COLLECTING, CHECKING, UPLOADING, SUBMITTING, DOWNLOADING)
 
 
-def upload_manifest_job(manifest_path: str, settings: TransferSettings) -> TransferJob:
-    """Upload the assets (and scene) an ``upload.json`` lists, with the user's settings."""
+def _no_phase(_phase: str) -> None:
+    """No one listens (batch mode, the command line)."""
 
-    def run(progress: Callable[[Any], Optional[bool]], cancel: Any) -> Any:
+
+def _reports_phases(job: Callable[..., Any]) -> Callable[..., Any]:
+    job.reports_phases = True  # type: ignore[attr-defined]
+    return job
+
+
+def run_job(job: TransferJob, progress: Callable[[Any], Optional[bool]], cancel: Any,
+            phase: Optional[PhaseCallback] = None) -> Any:
+    """Run ``job``; ``phase`` hears its phases when it reports them (any plain 2-argument job runs too)."""
+    if phase is not None and getattr(job, "reports_phases", False):
+        return job(progress, cancel, phase=phase)
+    return job(progress, cancel)
+
+
+def _moving(progress: Callable[[Any], Optional[bool]], phase: PhaseCallback,
+            name: str) -> Callable[[Any], Optional[bool]]:
+    """``progress``, that also says ``name`` once the engine has planned what to move (a total is known)."""
+    said = [False]
+
+    def hook(snap: Any) -> Optional[bool]:
+        if not said[0] and snap.files_total:
+            said[0] = True
+            phase(name)
+        return progress(snap)
+
+    return hook
+
+
+def upload_manifest_job(manifest_path: str, settings: TransferSettings,
+                        only: Optional[Iterable[str]] = None) -> TransferJob:
+    """Upload the assets (and scene) an ``upload.json`` lists, with the user's settings.
+
+    ``only``: just these of its local files (a "Retry failed": the files that failed last time)."""
+    keep = {os.path.normpath(p) for p in only} if only is not None else None
+
+    @_reports_phases
+    def run(progress: Callable[[Any], Optional[bool]], cancel: Any, phase: PhaseCallback = _no_phase) -> Any:
+        phase(CHECKING)
+        manifest: Any = manifest_path
+        if keep is not None:
+            manifest = load_manifest(manifest_path)
+            manifest.scene = [e for e in manifest.scene if os.path.normpath(e["local"]) in keep]
+            manifest.asset = [e for e in manifest.asset if os.path.normpath(e["local"]) in keep]
         with Client(settings.platform) as client:
             uploader = Uploader(client, threads=settings.threads, max_speed=settings.max_speed,
-                                progress=progress, cancel=cancel)
-            return uploader.upload_manifest(manifest_path)
+                                progress=_moving(progress, phase, UPLOADING), cancel=cancel)
+            return uploader.upload_manifest(manifest)
 
     return run
 
@@ -48,19 +107,21 @@ def submit_job(task_id: str, configs: Dict[str, str], settings: TransferSettings
 
     check_task_id(task_id)  # the farm's rule, before anything is sent
 
-    def run(progress: Callable[[Any], Optional[bool]], cancel: Any) -> Any:
+    @_reports_phases
+    def run(progress: Callable[[Any], Optional[bool]], cancel: Any, phase: PhaseCallback = _no_phase) -> Any:
+        phase(CHECKING)
         with Client(settings.platform) as client:
             if task_id_used(client.storage, task_id):
                 raise FarmError(f"task id {task_id} is already used on platform {client.platform.name}")
 
-            def uploader() -> Any:
-                return Uploader(client, threads=settings.threads, max_speed=settings.max_speed,
-                                progress=progress, cancel=cancel)
-            up = uploader()
+            up = Uploader(client, threads=settings.threads, max_speed=settings.max_speed,
+                          progress=_moving(progress, phase, UPLOADING), cancel=cancel)
             results = [up.upload_manifest(configs[UPLOAD_CONFIG])]
             for names in submit_batches(CONFIG_NAMES):
                 if not results[-1].ok:
                     break
+                if len(results) == 1:
+                    phase(SUBMITTING)
                 results.append(up.upload_files([(configs[n], config_key(task_id, n)) for n in names]))
             return merge_results(results)
 
@@ -83,10 +144,12 @@ def download_job(task_ids: Sequence[str], local_path: Optional[str], settings: T
                  wait: bool = False, sleep_time: float = 10.0) -> TransferJob:
     """Download a task's rendered files now, or (``wait``) frame by frame until the tasks end."""
 
-    def run(progress: Callable[[Any], Optional[bool]], cancel: Any) -> Any:
+    @_reports_phases
+    def run(progress: Callable[[Any], Optional[bool]], cancel: Any, phase: PhaseCallback = _no_phase) -> Any:
+        phase(CHECKING)
         with Client(settings.platform) as client:
             downloader = Downloader(client, threads=settings.threads, max_speed=settings.max_speed,
-                                    progress=progress, cancel=cancel)
+                                    progress=_moving(progress, phase, DOWNLOADING), cancel=cancel)
             if wait:
                 return downloader.auto_download(list(task_ids), local_path, sleep_time=sleep_time)
             return downloader.download(list(task_ids), local_path)

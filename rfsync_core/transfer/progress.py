@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 from ..errors import TransferCancelled
 
@@ -76,6 +76,8 @@ class Progress:
     bytes_done: int = 0
     current: Tuple[str, ...] = ()
     """Files in flight."""
+    current_bytes: Tuple[Tuple[str, int, int], ...] = ()
+    """``(name, bytes done, size)`` of the files in flight whose size was given to ``start_file``."""
     rate: float = 0.0
     """Bytes per second, smoothed over the last few seconds."""
     eta: Optional[float] = None
@@ -107,6 +109,7 @@ class _State:
     bytes_total: int = 0
     bytes_done: int = 0
     current: Dict[str, int] = field(default_factory=dict)
+    file_bytes: Dict[str, List[int]] = field(default_factory=dict)
     errors: list = field(default_factory=list)
     message: str = ""
 
@@ -144,9 +147,12 @@ class ProgressTracker:
             self._s.bytes_total += nbytes
         self._maybe_emit()
 
-    def start_file(self, name: str) -> None:
+    def start_file(self, name: str, size: int = 0) -> None:
+        """A file is in flight; with its ``size``, bytes counted under its name give it a percentage."""
         with self._lock:
             self._s.current[name] = self._s.current.get(name, 0) + 1
+            if size > 0:
+                self._s.file_bytes.setdefault(name, [0, size])
         self._maybe_emit()
 
     def _drop_current(self, name: str) -> None:
@@ -155,18 +161,26 @@ class ProgressTracker:
             self._s.current[name] = n
         else:
             self._s.current.pop(name, None)
+            self._s.file_bytes.pop(name, None)
 
-    def add_bytes(self, n: int) -> None:
-        """Count bytes moved; also the place where cancel is noticed mid-file."""
+    def add_bytes(self, n: int, name: str = "") -> None:
+        """Count bytes moved (of file ``name``, if given); also the place where cancel is noticed mid-file."""
         with self._lock:
             self._s.bytes_done += n
+            self._file_bytes(name, n)
         self._maybe_emit()
         self.cancel_token.check()
 
-    def remove_bytes(self, n: int) -> None:
+    def remove_bytes(self, n: int, name: str = "") -> None:
         """Take back bytes of an attempt that will be retried, so totals stay true."""
         with self._lock:
             self._s.bytes_done -= n
+            self._file_bytes(name, -n)
+
+    def _file_bytes(self, name: str, n: int) -> None:
+        counted = self._s.file_bytes.get(name) if name else None
+        if counted is not None:
+            counted[0] = max(0, counted[0] + n)
 
     def file_done(self, name: str, skipped: bool = False, nbytes: int = 0) -> None:
         """A file finished. ``nbytes`` adds bytes not counted via :meth:`add_bytes` (skips)."""
@@ -219,6 +233,7 @@ class ProgressTracker:
                 bytes_total=s.bytes_total,
                 bytes_done=s.bytes_done,
                 current=tuple(s.current),
+                current_bytes=tuple((k, min(v[0], v[1]), v[1]) for k, v in s.file_bytes.items()),
                 rate=max(rate, 0.0),
                 eta=eta,
                 errors=tuple(s.errors),

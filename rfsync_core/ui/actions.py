@@ -40,8 +40,9 @@ from ..config.settings import TransferSettings
 from ..errors import RfsyncError
 from ..farm import new_task_id
 from .history import session_transfers, show_transfers_window
+from .hoststatus import StatusFollower, StatusWriter
 from .panel import TransferPanel, active_panels, run_in_panel
-from .settings import SettingsDialog
+from .settings import edit_settings
 
 __all__ = ["HostActions", "HostWords"]
 
@@ -96,6 +97,10 @@ class HostActions(Generic[H]):
 
     def announce(self, host: H, title: str) -> None:
         """Called as a transfer starts (Houdini: a line in the status bar)."""
+
+    def status_writer(self, host: H) -> Optional[StatusWriter]:
+        """What writes the host's own status line (a plugin's ``status.py``), or None."""
+        return None
 
     def show_unexpected(self, host: H, text: str, details: str) -> None:
         """Show an error that is rfsync's bug, not the artist's (Houdini adds ``details``, the traceback)."""
@@ -152,9 +157,7 @@ class HostActions(Generic[H]):
         except RfsyncError as err:
             host.show_message(self.words.title, str(err), level="error")
             settings = TransferSettings()
-        dialog = SettingsDialog(parent=host.main_window(), settings=settings)
-        run = getattr(dialog, "exec", None) or dialog.exec_  # exec_ is deprecated in PySide6, absent in PyQt6
-        return dialog.settings if run() else None
+        return edit_settings(host.main_window(), settings)
 
     # -- the flow ----------------------------------------------------------------------------------
     def _collected(self, host: H, verb: str) -> Optional[CollectResult]:
@@ -182,8 +185,12 @@ class HostActions(Generic[H]):
         settings = self.settings(host)
         manifest = write_upload_manifest(os.path.join(work_folder(scene), "upload.json"), scene, collected.found)
         name = os.path.basename(scene)
+
+        def rerun(only: Optional[List[str]]) -> TransferJob:
+            return upload_manifest_job(manifest, self.settings(self.make_host()), only)
+
         return self._show(host, upload_manifest_job(manifest, settings), f"Upload {name}",
-                          f"Done: {name} and its files are on the farm's storage.", _where(settings))
+                          f"Done: {name} and its files are on the farm's storage.", _where(settings), rerun)
 
     def _submit(self, task_id: Optional[str]) -> Optional[TransferPanel]:
         host = self.make_host()
@@ -201,7 +208,8 @@ class HostActions(Generic[H]):
         panel = self._show(host, submit_job(info.task_id, configs, settings),
                            f"Submit {info.scene_name} (task {info.task_id})",
                            f"Task {info.task_id} submitted: the farm will render frames {info.frames}.",
-                           _where(settings))
+                           _where(settings),  # again: the whole submit (what arrived is skipped, configs last)
+                           lambda _only: submit_job(info.task_id, configs, self.settings(self.make_host())))
         panel.next_steps["done"] = self.words.after_submit
         return panel
 
@@ -220,14 +228,23 @@ class HostActions(Generic[H]):
             if not local_path:
                 return None
         settings = self.settings(host)
+        folder = local_path
         return self._show(host, download_job(ids, local_path, settings), f"Download task {', '.join(ids)}",
-                          f"Done: the rendered files are in {local_path}.", local_path)
+                          f"Done: the rendered files are in {local_path}.", local_path,
+                          lambda _only: download_job(ids, folder, self.settings(self.make_host())))
 
-    def _show(self, host: H, job: TransferJob, title: str, done_message: str,
-              destination: str = "") -> TransferPanel:
+    def _show(self, host: H, job: TransferJob, title: str, done_message: str, destination: str = "",
+              rerun: Optional[Callable[[Optional[List[str]]], TransferJob]] = None) -> TransferPanel:
+        """The panel of a transfer; ``rerun`` builds the job again (its final buttons), with fresh settings."""
         self.announce(host, title)
-        return run_in_panel(job, title, parent=host.main_window(), done_message=done_message,
-                            reopen_hint=self.words.reopen_hint, destination=destination)
+        panel = run_in_panel(job, title, parent=host.main_window(), done_message=done_message,
+                             reopen_hint=self.words.reopen_hint, destination=destination)
+        panel.rerun = rerun
+        panel.open_settings = self.open_settings
+        write = self.status_writer(host)
+        if write is not None and not host.is_batch():
+            StatusFollower(panel, write, title)
+        return panel
 
 
 def _where(settings: TransferSettings) -> str:

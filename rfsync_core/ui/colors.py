@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Tuple
 
-from Qt import QtGui
+from Qt import QtGui, QtWidgets
 
 MIN_CONTRAST = 4.5
 """WCAG 2 AA for normal text."""
@@ -61,3 +61,17 @@ def state_colors(state: str, palette: QtGui.QPalette) -> Tuple[QtGui.QColor, QtG
     # the chunk sits under the same label: its hue, far enough from the label's colour
     chunk = readable(hue, bar_text)
     return text, chunk, bar_text, groove
+
+
+def apply_state_colors(state: str, palette: QtGui.QPalette, label: QtWidgets.QLabel,
+                       bar: QtWidgets.QProgressBar) -> None:
+    """Colour a panel's status line and bar for ``state`` (:func:`state_colors`)."""
+    text, chunk, bar_text, groove = state_colors(state, palette)
+    # a palette, not a style sheet: a widget with a style sheet stops inheriting the panel's palette
+    pal = QtGui.QPalette()
+    pal.setColor(QtGui.QPalette.ColorRole.WindowText, text)
+    label.setPalette(pal)
+    bar.setStyleSheet(
+        f"QProgressBar {{ color: {bar_text.name()}; background-color: {groove.name()}; "
+        f"border: 1px solid {bar_text.name()}; border-radius: 2px; text-align: center; }}"
+        f"QProgressBar::chunk {{ background-color: {chunk.name()}; }}")

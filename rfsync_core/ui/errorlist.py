@@ -10,9 +10,9 @@ artist can do about them: missing, unreadable, changed while sending, other.
 from __future__ import annotations
 
 import os
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from Qt import QtCore, QtWidgets
+from Qt import QtCore, QtGui, QtWidgets
 
 MISSING = "missing"
 PERMISSION = "permission"
@@ -68,6 +68,8 @@ class ErrorList(QtWidgets.QTreeWidget):
 
     def __init__(self, parent: Optional[QtWidgets.QWidget] = None) -> None:
         super().__init__(parent)
+        self.open_url: Callable[[QtCore.QUrl], object] = QtGui.QDesktopServices.openUrl
+        """How "Reveal in folder" opens a folder (a seam: tests record the URL instead of a file manager)."""
         self.setColumnCount(len(self.COLUMNS))
         self.setHeaderLabels(list(self.COLUMNS))
         self.setUniformRowHeights(True)
@@ -77,6 +79,43 @@ class ErrorList(QtWidgets.QTreeWidget):
         self.setColumnWidth(1, 220)
         self._groups: Dict[str, QtWidgets.QTreeWidgetItem] = {}
         self.counts: Dict[str, int] = {}
+        self.reveal_action = QtGui.QAction("Reveal in folder", self)
+        self.reveal_action.triggered.connect(self.reveal_selected)
+        self.copy_action = QtGui.QAction("Copy path", self)
+        self.copy_action.triggered.connect(self.copy_selected)
+        self.addActions([self.reveal_action, self.copy_action])
+        self.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.itemSelectionChanged.connect(self._selection_changed)
+        self._selection_changed()
+
+    def forget_rows(self) -> None:
+        """Empty (a new run in the same panel)."""
+        self.clear()
+        self._groups.clear()
+        self.counts.clear()
+        self._selection_changed()
+
+    def selected_path(self) -> str:
+        """The full path of the selected error row ("" for a group title or nothing)."""
+        items = self.selectedItems()
+        value = items[0].data(0, QtCore.Qt.ItemDataRole.UserRole) if items else None
+        return str(value) if value else ""
+
+    def _selection_changed(self) -> None:
+        path = self.selected_path()
+        self.copy_action.setEnabled(bool(path))
+        self.reveal_action.setEnabled(bool(path and reveal_folder(path)))
+
+    def reveal_selected(self) -> None:
+        """Open the folder of the selected file (the nearest folder that still exists) in the file manager."""
+        folder = reveal_folder(self.selected_path())
+        if folder:
+            self.open_url(QtCore.QUrl.fromLocalFile(folder))
+
+    def copy_selected(self) -> None:
+        path = self.selected_path()
+        if path:
+            QtWidgets.QApplication.clipboard().setText(path)
 
     def add(self, rows: List[Tuple[str, str]]) -> None:
         """Append ``(path, engine reason)`` rows to their groups."""
@@ -131,6 +170,30 @@ class ErrorList(QtWidgets.QTreeWidget):
         return out
 
 
+def reveal_folder(path: str) -> str:
+    """The local folder that holds ``path``, or its nearest existing parent; "" for a storage key."""
+    if not path or not os.path.isabs(path):
+        return ""
+    folder = os.path.dirname(os.path.normpath(path))
+    for _ in range(64):  # bounded: a path has far fewer levels
+        parent = os.path.dirname(folder)
+        if parent == folder:  # never the file system's root: nothing of the file's is there
+            return ""
+        if os.path.isdir(folder):
+            return folder
+        folder = parent
+    return ""
+
+
 def copy_text(errors: List[Tuple[str, str]]) -> str:
     """What "Copy errors" puts on the clipboard: one ``path<TAB>reason`` line each, the path once."""
     return "\n".join(f"{path}\t{short_reason(path, reason)}" for path, reason in errors)
+
+
+def action_button(action: Any) -> QtWidgets.QPushButton:
+    """A push button that runs ``action`` and follows its enabled state."""
+    button = QtWidgets.QPushButton(action.text())
+    button.clicked.connect(action.trigger)
+    button.setEnabled(action.isEnabled())
+    action.changed.connect(lambda: button.setEnabled(action.isEnabled()))
+    return button

@@ -29,9 +29,20 @@ def eta_text(snap: Any) -> str:
     return f"{elapsed}, ETA {human_duration(snap.eta)}"
 
 
-def title_text(title: str, destination: str, snap: Optional[Any], noun: str) -> str:
-    """``"Upload sh0400.ma → studio-s3 · 3,000 of 3,003 files"``."""
+PHASE_WORDS = {"collecting": "Collecting", "checking": "Checking", "uploading": "Uploading",
+               "submitting": "Submitting", "downloading": "Downloading"}
+"""The job's phases (``app.jobs.PHASES``) as the title line says them."""
+PHASE_STATUS = {"collecting": "Collecting the scene's files…", "checking": "Checking what is already there…",
+                "uploading": "Uploading…", "submitting": "Submitting the task's configs (task.json last)…",
+                "downloading": "Downloading…"}
+"""The status line while no engine message says more."""
+
+
+def title_text(title: str, destination: str, snap: Optional[Any], noun: str, phase: str = "") -> str:
+    """``"Upload sh0400.ma → studio-s3 · Uploading · 3,000 of 3,003 files"`` (the phase while running)."""
     text = title + (f" → {destination}" if destination else "")
+    if phase:
+        text += f" · {PHASE_WORDS.get(phase, phase.capitalize())}"
     if snap is not None and snap.files_total:
         text += f" · {snap.files_done:,} of {snap.files_total:,} {noun}"
     return text

@@ -15,6 +15,8 @@ from typing import Any, Callable, List, Optional
 
 from Qt import QtCore, QtWidgets
 
+from .states import RUNNING
+
 MAX_KEPT = 200
 """Records kept per session (oldest dropped first)."""
 
@@ -90,7 +92,8 @@ class TransfersWindow(QtWidgets.QWidget):
         """Rebuild the list (a few rows: cheap)."""
         self.tree.clear()
         self._panels = []
-        running = [p for p in self._running() if p.is_running()]
+        # a panel that reached its final state is listed as ended, even while its thread winds down
+        running = [p for p in self._running() if p.is_running() and p.state == RUNNING]
         for panel in running:
             self._add([panel.title_label.text(), "running", panel.status_label.text()], panel)
         for record in reversed(_SESSION):

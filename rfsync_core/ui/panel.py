@@ -1,19 +1,14 @@
 """The transfer panel: a non-modal window that shows one upload, submit or download.
 
-Overall progress by bytes, files done/total and skipped, rate and ETA, the
-files in flight, every per-file error with its path and reason, a log line,
-Cancel, and a clear final state — done / done with errors / cancelled / failed
-— with what to do next. Closing it while the transfer runs asks whether to
-cancel or keep it running in the background.
-
-The panel only reacts to queued signals from :class:`~rfsync_core.ui.worker.TransferRunner`
-(≤ 10 snapshots a second from the engine), and appends only new errors per
-snapshot, so a 100,000-file transfer does not load the host's GUI thread.
+Progress by bytes, files, rate and ETA, the files in flight, per-file errors, Cancel, and a final
+state (done / done with errors / cancelled / failed) with what to do next and its buttons. It only
+reacts to queued signals of :class:`~rfsync_core.ui.worker.TransferRunner` (≤ 10 snapshots a
+second) and appends only new errors, so a 100,000-file transfer does not load the host's GUI thread.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Dict, List, Optional, Tuple
+from typing import Any, Callable, ClassVar, Dict, List, Optional, Tuple
 
 from Qt import QtCore, QtGui, QtWidgets
 
@@ -21,22 +16,19 @@ from ..app.console import human_bytes, human_duration
 from ..app.jobs import TransferJob
 from ..errors import RfsyncError, TransferCancelled
 from ..transfer.result import TransferResult
-from .colors import state_colors
-from .errorlist import ErrorList, copy_text
-from .figures import centre_on, eta_text, rate_text, title_text
-from .history import remember
-from .quitguard import is_quitting, quit_guard
+from .colors import apply_state_colors
+from .errorlist import ErrorList, action_button, copy_text
+from .figures import PHASE_STATUS, centre_on, eta_text, rate_text, title_text
+from .history import remember, show_transfers_window
+from .inflight import InFlightBlock, in_flight_of
+from .nextsteps import FinalButtons
+from .quitguard import ask_close_running, is_quitting, quit_guard
+from .settings import edit_settings
+from .states import CANCELLED, DONE, DONE_WITH_ERRORS, FAILED, RUNNING
 from .worker import TransferRunner
-
-RUNNING = "running"
-DONE = "done"
-DONE_WITH_ERRORS = "done with errors"
-CANCELLED = "cancelled"
-FAILED = "failed"
 
 MAX_ERROR_ROWS = 2000
 """Rows shown in the error list; the rest are counted (and copied by "Copy errors")."""
-MAX_IN_FLIGHT_SHOWN = 6
 
 _ACTIVE: List[TransferPanel] = []
 """Panels kept alive while visible or running (a hidden background transfer has no other owner)."""
@@ -56,6 +48,8 @@ class TransferPanel(QtWidgets.QWidget):
 
     finished = QtCore.Signal(str)
     """Emitted once with the final state (done, done with errors, cancelled, failed)."""
+    snapshot = QtCore.Signal(object)
+    """Each progress snapshot, once shown (GUI thread; e.g. the host's status line follows it)."""
     ended_in_background = QtCore.Signal(str)
     """Emitted with the final state when the transfer ended while its panel was closed (a host notifies)."""
 
@@ -91,6 +85,12 @@ class TransferPanel(QtWidgets.QWidget):
         self.destination = destination
         """Where the files go (the platform's name), shown in the title line."""
         self._bar_max = 0
+        self.phase = ""
+        """The job's phase (its ``phase`` signal, :mod:`rfsync_core.app.jobs`); "" before and after."""
+        self.rerun: Optional[Callable[[Optional[List[str]]], TransferJob]] = None
+        """The job again, for the given failed files only (or all with None): set by the flow (:mod:`.actions`)."""
+        self.open_settings: Callable[[], Any] = lambda: edit_settings(self)
+        """What "Open settings…" does (the flow gives its own, which reports a broken settings file)."""
         self._build(title)
         self.resize(680, 460)
 
@@ -140,22 +140,15 @@ class TransferPanel(QtWidgets.QWidget):
 
         self.in_flight_label = QtWidgets.QLabel("In flight:")
         layout.addWidget(self.in_flight_label)
-        self.in_flight = QtWidgets.QLabel("")
-        self.in_flight.setTextFormat(QtCore.Qt.TextFormat.PlainText)
-        self.in_flight.setWordWrap(False)
-        # a fixed height: the error list below does not jump while files come and go
-        self.in_flight.setFixedHeight(self.fontMetrics().lineSpacing() * (MAX_IN_FLIGHT_SHOWN + 1) + 4)
-        self.in_flight.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
-        self.in_flight.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        self.in_flight = InFlightBlock()  # fixed height: the error list below does not jump
         layout.addWidget(self.in_flight)
 
         self.errors_label = QtWidgets.QLabel("Errors: none")
-        self.errors_label.setVisible(False)  # shown with the first error: no empty table
         layout.addWidget(self.errors_label)
         self.error_list = ErrorList()
         self.error_list.setMinimumHeight(90)
-        self.error_list.setVisible(False)
         layout.addWidget(self.error_list, 1)
+        layout.addStretch(0)  # no error list: the room goes below, not between the lines above
 
         self.log_label = QtWidgets.QLabel("")
         self.log_label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
@@ -164,10 +157,18 @@ class TransferPanel(QtWidgets.QWidget):
 
         buttons = QtWidgets.QHBoxLayout()
         self.copy_button = QtWidgets.QPushButton("Copy errors")
-        self.copy_button.setEnabled(False)
         self.copy_button.clicked.connect(self.copy_errors)
         buttons.addWidget(self.copy_button)
+        self.reveal_button = action_button(self.error_list.reveal_action)
+        self.copy_path_button = action_button(self.error_list.copy_action)
+        buttons.addWidget(self.reveal_button)
+        buttons.addWidget(self.copy_path_button)
         buttons.addStretch(1)
+        self.final_buttons = FinalButtons()
+        self.final_buttons.retry_button.clicked.connect(self.retry_failed)
+        self.final_buttons.run_again_button.clicked.connect(self.run_again)
+        self.final_buttons.settings_button.clicked.connect(lambda: self.open_settings())
+        buttons.addWidget(self.final_buttons)
         self.cancel_button = QtWidgets.QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel)
         self.cancel_button.setEnabled(False)
@@ -177,6 +178,13 @@ class TransferPanel(QtWidgets.QWidget):
         buttons.addWidget(self.close_button)
         layout.addLayout(buttons)
         self._set_state_style(RUNNING)
+        self._show_error_section(False)
+
+    def _show_error_section(self, on: bool) -> None:
+        """The error list and its buttons appear with the first error: no empty table, no idle buttons."""
+        for widget in (self.errors_label, self.error_list, self.copy_button, self.reveal_button,
+                       self.copy_path_button):
+            widget.setVisible(on)
 
     # -- running ----------------------------------------------------------------------------
     def start(self, job: TransferJob) -> None:
@@ -186,15 +194,17 @@ class TransferPanel(QtWidgets.QWidget):
         self.state = RUNNING
         self.result, self.error = None, None
         self._bar_max = 0
+        self.final_buttons.show_for(RUNNING, None, False)
         self.status_label.setText("Starting…")
-        self.in_flight_label.setVisible(True)
-        self.in_flight.setVisible(True)
+        for widget in (self.in_flight_label, self.in_flight, self.cancel_button):
+            widget.setVisible(True)
         self.next_label.setVisible(False)
         self.cancel_button.setEnabled(True)
         self.cancel_button.setText("Cancel")
         self._set_state_style(RUNNING)
         runner = TransferRunner(self)
         runner.progress.connect(self.on_progress)
+        runner.phase.connect(self.on_phase)
         runner.succeeded.connect(self._on_succeeded)
         runner.errored.connect(self._on_errored)
         runner.stopped.connect(self._on_stopped)
@@ -236,9 +246,9 @@ class TransferPanel(QtWidgets.QWidget):
                 f"{pct:.0f}%  ({human_bytes(snap.bytes_done)} of {human_bytes(snap.bytes_total)}{resend})")
         else:
             self.progress_bar.setFormat(f"{pct:.0f}%")
-        _set_if_changed(self.title_label, title_text(self._title, self.destination, snap, self._noun))
+        self._show_title()
         if self.state == RUNNING and self.cancel_button.isEnabled():
-            _set_if_changed(self.status_label, snap.message or "Sending…")
+            _set_if_changed(self.status_label, snap.message or PHASE_STATUS.get(self.phase, "Starting…"))
         files = f"{snap.files_done} of {snap.files_total} {self._noun} done"
         extra = []
         if snap.files_skipped:
@@ -250,15 +260,28 @@ class TransferPanel(QtWidgets.QWidget):
         running = self.state == RUNNING
         self.rate_label.setText(rate_text(snap) if running else "–")
         self.eta_label.setText(eta_text(snap) if running else f"{human_duration(snap.elapsed)} elapsed")
-        current = list(snap.current)
-        shown = current[:MAX_IN_FLIGHT_SHOWN]
-        more = len(current) - len(shown)
-        self.in_flight_label.setText(f"In flight ({len(current)}):")
-        self.in_flight.setText("\n".join(shown) + (f"\n… and {more} more" if more > 0 else ""))
+        current, current_bytes = in_flight_of(snap)
+        _set_if_changed(self.in_flight_label, f"In flight ({len(current)}):")
+        self.in_flight.show_files(current, current_bytes)
         if len(snap.errors) > len(self.errors):
             self._add_errors(snap.errors[len(self.errors):])
         if snap.message:
             self.log_label.setText(snap.message)
+        self.snapshot.emit(snap)
+
+    @QtCore.Slot(str)
+    def on_phase(self, phase: str) -> None:
+        """The job entered ``phase`` (GUI thread, queued): the title and the status line say it."""
+        if self.state != RUNNING:
+            return
+        self.phase = phase
+        self._show_title()
+        if self.cancel_button.isEnabled() and not (self.last_snapshot and self.last_snapshot.message):
+            _set_if_changed(self.status_label, PHASE_STATUS.get(phase, "Starting…"))
+
+    def _show_title(self) -> None:
+        _set_if_changed(self.title_label, title_text(self._title, self.destination, self.last_snapshot,
+                                                     self._noun, self.phase))
 
     def _add_errors(self, new: Any) -> None:
         rows = []
@@ -268,11 +291,28 @@ class TransferPanel(QtWidgets.QWidget):
                 rows.append((str(path), str(reason)))
         if rows:
             self.error_list.add(rows)
-        self.errors_label.setVisible(True)
-        self.error_list.setVisible(True)
+        self._show_error_section(True)
         hidden = len(self.errors) - min(len(self.errors), MAX_ERROR_ROWS)
         self.errors_label.setText(f"Errors: {len(self.errors)}" + (f" ({hidden} not listed)" if hidden else ""))
-        self.copy_button.setEnabled(True)
+
+    # -- again ------------------------------------------------------------------------------------
+    def retry_failed(self) -> None:
+        """Run the job again for the files that failed only (unchanged files that arrived are not asked)."""
+        if self.rerun is not None and not self.is_running():
+            self._restart(self.rerun([path for path, _reason in self.errors]))
+
+    def run_again(self) -> None:
+        """Run the whole job again (what arrived is skipped)."""
+        if self.rerun is not None and not self.is_running():
+            self._restart(self.rerun(None))
+
+    def _restart(self, job: TransferJob) -> None:
+        self.errors = []
+        self.error_list.forget_rows()
+        self._show_error_section(False)
+        self.last_snapshot = None
+        self.progress_bar.setValue(0)
+        self.start(job)
 
     # -- the end --------------------------------------------------------------------------------
     def show_result(self, result: Any) -> None:
@@ -320,12 +360,15 @@ class TransferPanel(QtWidgets.QWidget):
 
     def _finish(self, state: str, text: str) -> None:
         self.state = state
+        self.phase = ""
+        self._show_title()
         self._set_state_style(state)
         self.status_label.setText(text)
         self.next_label.setText(self.next_steps.get(state, ""))
         self.next_label.setVisible(bool(self.next_label.text()))
         self.cancel_button.setEnabled(False)
-        self.cancel_button.setText("Cancel")
+        self.cancel_button.setVisible(False)  # nothing to cancel any more
+        self.final_buttons.show_for(state, self.error, self.rerun is not None)
         if state == DONE:
             self.progress_bar.setValue(1000)
         self.rate_label.setText("–")
@@ -335,9 +378,10 @@ class TransferPanel(QtWidgets.QWidget):
             self.eta_label.setText(f"{human_duration(self.last_snapshot.elapsed)} elapsed")
         remember(self._title, state, text, len(self.errors), self)
         if self._hidden_in_background and self._close_choice == "background" and not is_quitting():
-            # a background transfer that ended says so: shown again (raised when it went wrong)
+            # a background transfer that ended says so: shown again; gone wrong, the Transfers window is raised
             if state in (DONE_WITH_ERRORS, FAILED):
                 self.show_again()
+                show_transfers_window(active_panels, parent=self.parentWidget())
             elif state == DONE:
                 self.setAttribute(QtCore.Qt.WidgetAttribute.WA_ShowWithoutActivating, True)
                 self.show()
@@ -355,15 +399,7 @@ class TransferPanel(QtWidgets.QWidget):
     def _set_state_style(self, state: str) -> None:
         """State colours from the palette (:mod:`.colors`): ≥ 4.5:1 on light and dark themes alike."""
         self._style_state = state
-        text, chunk, bar_text, groove = state_colors(state, self.palette())
-        # a palette, not a style sheet: a widget with a style sheet stops inheriting the panel's palette
-        pal = QtGui.QPalette()
-        pal.setColor(QtGui.QPalette.ColorRole.WindowText, text)
-        self.status_label.setPalette(pal)
-        self.progress_bar.setStyleSheet(
-            f"QProgressBar {{ color: {bar_text.name()}; background-color: {groove.name()}; "
-            f"border: 1px solid {bar_text.name()}; border-radius: 2px; text-align: center; }}"
-            f"QProgressBar::chunk {{ background-color: {chunk.name()}; }}")
+        apply_state_colors(state, self.palette(), self.status_label, self.progress_bar)
 
     def changeEvent(self, event: QtCore.QEvent) -> None:
         super().changeEvent(event)
@@ -373,25 +409,7 @@ class TransferPanel(QtWidgets.QWidget):
     # -- closing -----------------------------------------------------------------------------------
     def ask_close_choice(self) -> str:
         """Ask what closing a running transfer means: "cancel", "background" or "stay"."""
-        box = QtWidgets.QMessageBox(self)
-        box.setIcon(QtWidgets.QMessageBox.Icon.Question)
-        box.setWindowTitle("Transfer still running")
-        box.setText("The transfer is still running.")
-        hint = f" ({self.reopen_hint} brings this window back.)" if self.reopen_hint else ""
-        box.setInformativeText(f"Cancel it, or keep it running in the background?{hint}")
-        cancel_btn = box.addButton("Cancel transfer", QtWidgets.QMessageBox.ButtonRole.DestructiveRole)
-        keep_btn = box.addButton("Keep running in background", QtWidgets.QMessageBox.ButtonRole.AcceptRole)
-        stay_btn = box.addButton("Don't close", QtWidgets.QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(keep_btn)
-        box.setEscapeButton(stay_btn)
-        run = getattr(box, "exec", None) or box.exec_  # exec_ is deprecated in PySide6, absent in PyQt6
-        run()
-        clicked = box.clickedButton()
-        if clicked is cancel_btn:
-            return "cancel"
-        if clicked is keep_btn:
-            return "background"
-        return "stay"
+        return ask_close_running(self, self.reopen_hint)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         if self.is_running() and is_quitting():  # the application quits: the transfer was cancelled

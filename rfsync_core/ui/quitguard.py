@@ -145,3 +145,26 @@ def ask_quit(parent: Optional[QtWidgets.QWidget], count: int) -> bool:
     run = getattr(box, "exec", None) or box.exec_  # exec_ is deprecated in PySide6, absent in PyQt6
     run()
     return box.clickedButton() is quit_btn
+
+
+def ask_close_running(parent: QtWidgets.QWidget, reopen_hint: str = "") -> str:
+    """Ask what closing a running transfer's window means: "cancel", "background" or "stay"."""
+    box = QtWidgets.QMessageBox(parent)
+    box.setIcon(QtWidgets.QMessageBox.Icon.Question)
+    box.setWindowTitle("Transfer still running")
+    box.setText("The transfer is still running.")
+    hint = f" ({reopen_hint} brings this window back.)" if reopen_hint else ""
+    box.setInformativeText(f"Cancel it, or keep it running in the background?{hint}")
+    cancel_btn = box.addButton("Cancel transfer", QtWidgets.QMessageBox.ButtonRole.DestructiveRole)
+    keep_btn = box.addButton("Keep running in background", QtWidgets.QMessageBox.ButtonRole.AcceptRole)
+    stay_btn = box.addButton("Don't close", QtWidgets.QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(keep_btn)
+    box.setEscapeButton(stay_btn)
+    run = getattr(box, "exec", None) or box.exec_  # exec_ is deprecated in PySide6, absent in PyQt6
+    run()
+    clicked = box.clickedButton()
+    if clicked is cancel_btn:
+        return "cancel"
+    if clicked is keep_btn:
+        return "background"
+    return "stay"

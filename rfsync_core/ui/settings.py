@@ -12,6 +12,14 @@ from ..errors import RfsyncError
 UNLIMITED = 0
 
 
+def edit_settings(parent: Optional[QtWidgets.QWidget] = None,
+                  settings: Optional[TransferSettings] = None) -> Optional[TransferSettings]:
+    """Show the dialog (modal); the saved settings, or None when cancelled."""
+    dialog = SettingsDialog(parent=parent, settings=settings)
+    run = getattr(dialog, "exec", None) or dialog.exec_  # exec_ is deprecated in PySide6, absent in PyQt6
+    return dialog.settings if run() else None
+
+
 class SettingsDialog(QtWidgets.QDialog):
     """Edit :class:`~rfsync_core.TransferSettings`; OK saves them (not in the host's prefs)."""
 

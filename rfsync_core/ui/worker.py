@@ -18,7 +18,7 @@ from typing import Any, Optional
 
 from Qt import QtCore
 
-from ..app.jobs import TransferJob
+from ..app.jobs import TransferJob, run_job
 from ..transfer.progress import CancelToken
 from .quitguard import quit_guard
 
@@ -32,6 +32,8 @@ class TransferWorker(QtCore.QObject):
     """The job's result (an UploadResult / DownloadResult)."""
     errored = QtCore.Signal(object)
     """The exception the job raised."""
+    phase = QtCore.Signal(str)
+    """The phase the job entered (``app.jobs.PHASES``)."""
 
     def __init__(self, job: TransferJob, cancel: CancelToken) -> None:
         super().__init__()
@@ -44,7 +46,7 @@ class TransferWorker(QtCore.QObject):
     @QtCore.Slot()
     def run(self) -> None:
         try:
-            result = self._job(self._on_progress, self.cancel_token)
+            result = run_job(self._job, self._on_progress, self.cancel_token, self.phase.emit)
         except BaseException as err:  # every failure reaches the panel, none is lost in the thread
             self.errored.emit(err)
         else:
@@ -62,6 +64,7 @@ class TransferRunner(QtCore.QObject):
     progress = QtCore.Signal(object)
     succeeded = QtCore.Signal(object)
     errored = QtCore.Signal(object)
+    phase = QtCore.Signal(str)
     stopped = QtCore.Signal()
 
     def __init__(self, parent: Optional[QtCore.QObject] = None) -> None:
@@ -87,6 +90,7 @@ class TransferRunner(QtCore.QObject):
         worker.progress.connect(self.progress, queued)
         worker.succeeded.connect(self.succeeded, queued)
         worker.errored.connect(self.errored, queued)
+        worker.phase.connect(self.phase, queued)
         # Quit the thread's event loop from the worker thread itself once the job returned.
         worker.succeeded.connect(worker_thread.quit, QtCore.Qt.ConnectionType.DirectConnection)
         worker.errored.connect(worker_thread.quit, QtCore.Qt.ConnectionType.DirectConnection)

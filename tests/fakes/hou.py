@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 import types
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -605,6 +606,7 @@ class ui:
     def setStatusMessage(message: str, severity: EnumValue = severityType.Message) -> None:
         _require_ui("hou.ui.setStatusMessage")
         STATE.status.append((message, severity))
+        STATE.status_threads.append(threading.current_thread().name)
 
 
 class qt:
@@ -681,6 +683,8 @@ class _State:
         self.messages: List[Dict[str, Any]] = []
         self.answers: List[Union[int, str]] = []
         self.status: List[Tuple[str, EnumValue]] = []
+        self.status_threads: List[str] = []
+        """The thread of each ``setStatusMessage`` call (hou's UI calls belong to the main thread)."""
         self.deferred: List[Callable[[], Any]] = []
         self.main_window: Any = None
         self.exit_code: Optional[int] = None

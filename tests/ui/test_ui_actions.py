@@ -397,6 +397,63 @@ def test_settings_dialog_opens_with_defaults_over_a_broken_file(host: DeskHost, 
     assert actions.open_settings() is None  # cancelled
 
 
+# -- the final state's buttons -----------------------------------------------------------------------------
+
+def test_retry_failed_sends_only_the_failed_files_through_the_flow(tmp_path: Path, farm: Path, qtbot: Any,
+                                                                  host: DeskHost, actions: DeskActions) -> None:
+    sketch(host, tmp_path / "proj")
+    cache = tmp_path / "proj" / "cache" / "strokes.abc"
+    gone = tmp_path / "strokes.abc.moved"
+    actions.announce = lambda _host, _title: cache.rename(gone)  # type: ignore[method-assign]  # moved after collect
+    panel = actions.upload_scene_assets()
+    assert panel is not None
+    wait_final(qtbot, panel)
+    assert panel.state == DONE_WITH_ERRORS
+    assert panel.final_buttons.shown() == ["Retry failed", "Run again"]
+    gone.rename(cache)
+    panel.final_buttons.retry_button.click()
+    wait_final(qtbot, panel)
+    assert panel.state == DONE, panel.status_label.text()
+    assert panel.last_snapshot.files_total == 1  # only the file that failed was sent again
+    assert on_farm(farm, cache).read_bytes() == cache.read_bytes()
+    assert panel.errors == [] and panel.error_list.rows() == [] and panel.final_buttons.shown() == []
+
+
+def test_a_wrong_platform_offers_the_settings_then_runs_again(tmp_path: Path, farm: Path, qtbot: Any,
+                                                             host: DeskHost, actions: DeskActions,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    TransferSettings(platform="no-such-farm").save()
+    scene = sketch(host, tmp_path / "proj")
+    panel = actions.upload_scene_assets()
+    assert panel is not None
+    wait_final(qtbot, panel)
+    assert panel.state == FAILED and "no-such-farm" in panel.status_label.text()
+    assert panel.final_buttons.shown() == ["Run again", "Open settings…"]
+    opened: List[Any] = []
+
+    def choose_default(self: Any) -> int:  # the artist picks the default platform and presses OK
+        opened.append(self.parentWidget())
+        self.platform_combo.setCurrentIndex(0)
+        self.accept()
+        return 1
+
+    monkeypatch.setattr(SettingsDialog, "exec", choose_default, raising=False)
+    monkeypatch.setattr(SettingsDialog, "exec_", choose_default, raising=False)
+    panel.final_buttons.settings_button.click()
+    assert opened == [host.window]  # the flow's settings dialog, not a developer document
+    panel.final_buttons.run_again_button.click()
+    wait_final(qtbot, panel)
+    assert panel.state == DONE, panel.status_label.text()  # with the settings just saved
+    assert on_farm(farm, scene).read_bytes() == scene.read_bytes()
+
+
+def test_a_file_error_offers_no_settings_button(qtbot: Any) -> None:
+    from rfsync_core.errors import ConfigError, ManifestError
+    from rfsync_core.ui.nextsteps import wants_settings
+
+    assert wants_settings(ConfigError("unknown platform 'x'")) and not wants_settings(ManifestError("bad"))
+
+
 # -- the flow is written once --------------------------------------------------------------------------------
 
 FLOW_NAMES = {"ensure_saved", "confirm_missing", "write_upload_manifest", "write_task_configs", "upload_manifest_job",

@@ -101,3 +101,33 @@ def test_reason_helpers() -> None:
     assert split_path("123_sh010/beauty/f.0001.exr") == ("f.0001.exr", "123_sh010/beauty")
     assert cause_of("file was deleted during upload") == "missing"
     assert cause_of("HTTP 500 from the server") == "other"
+
+
+def test_reveal_in_folder_and_copy_path_of_one_row(qtbot: Any, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RFSYNC_LOCAL_ROOT", str(tmp_path / "farm"))
+    files = long_files(tmp_path, ["skin_0.1001.exr", "skin_1.1001.exr"])
+    manifest = write_upload_manifest(str(tmp_path / "work" / "upload.json"), None, files)
+    os.unlink(files[0])
+    panel = TransferPanel("Errors")
+    qtbot.addWidget(panel)
+    urls: List[Any] = []
+    panel.error_list.open_url = urls.append  # the seam: the URL a file manager would be given
+    panel.start(upload_manifest_job(manifest, TransferSettings()))
+    qtbot.waitUntil(lambda: panel.state and panel.state != "running" and not panel.is_running(), timeout=30000)
+    assert not panel.reveal_button.isEnabled() and not panel.copy_path_button.isEnabled()  # nothing selected
+    row = panel.error_list.topLevelItem(0).child(0)
+    panel.error_list.setCurrentItem(row)
+    assert panel.reveal_button.isEnabled() and panel.copy_path_button.isEnabled()
+    panel.reveal_button.click()
+    assert [u.toLocalFile() for u in urls] == [str(tmp_path / LONG)]  # the folder, the file being gone
+    panel.copy_path_button.click()
+    assert QtWidgets.QApplication.clipboard().text() == files[0]
+
+
+def test_reveal_folder_of_a_moved_folder_or_a_storage_key(tmp_path: Path) -> None:
+    from rfsync_core.ui.errorlist import reveal_folder
+
+    assert reveal_folder(str(tmp_path / "gone" / "deeper" / "a.exr")) == str(tmp_path)  # nearest that exists
+    assert reveal_folder("123_sh010/beauty/beauty.0001.exr") == ""  # a storage key: nothing local to show
+    assert reveal_folder("/no_such_top_folder/a.exr") == ""  # never the file system's root

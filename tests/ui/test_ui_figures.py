@@ -116,3 +116,23 @@ def test_in_flight_block_keeps_its_height(qtbot: Any) -> None:
         QtCore.QCoreApplication.processEvents()
         heights.append(panel.in_flight.height())
     assert len(set(heights)) == 1
+
+
+def test_the_title_follows_the_jobs_phase_signal(qtbot: Any, tmp_path: Path, farm: Path) -> None:
+    from rfsync_core.app import CollectResult, TaskInfo, submit_job, write_task_configs
+
+    scene = tmp_path / "shot" / "sh0400.ma"
+    scene.parent.mkdir(parents=True)
+    scene.write_text("//scene\n")
+    info = TaskInfo("701", str(scene), host="maya", host_version="2024", renderer="arnold", frames="1")
+    configs = write_task_configs(str(tmp_path / "cfg"), info, CollectResult(found=[str(scene)]))
+    panel = TransferPanel("Submit sh0400", destination="local")
+    qtbot.addWidget(panel)
+    titles: List[str] = []
+    panel.start(submit_job("701", configs, TransferSettings()))
+    panel._runner.phase.connect(lambda _p: titles.append(panel.title_label.text()))  # type: ignore[union-attr]
+    final(qtbot, panel)
+    assert panel.state == DONE
+    assert [t.split(" · ")[1] for t in titles] == ["Checking", "Uploading", "Submitting"]
+    assert all(t.startswith("Submit sh0400 → local") for t in titles)
+    assert panel.title_label.text() == "Submit sh0400 → local · 1 of 1 files"  # no phase once it ended

@@ -251,7 +251,7 @@ class Run:
         if self.watch.gone():
             self._not_sent(item)
             return
-        self.tracker.start_file(item.key)
+        self.tracker.start_file(item.key, item.info.size if item.info else 0)
         try:
             skipped, nbytes, resumed, local = self._fetch(item, target, rec)
         except TransferCancelled:
@@ -385,7 +385,7 @@ class Run:
             if ranged:
                 drop_state(part)
             if attempt == 1 and resumed:  # a stale .part from another version: start over once
-                self.tracker.remove_bytes(counted)
+                self.tracker.remove_bytes(counted, key)
                 resumed = 0
                 ranged = self._wants_ranges(info)
                 continue
@@ -397,20 +397,20 @@ class Run:
             return max(1, int(self.options.range_size))
         return RANGE_SIZE
 
-    def _count_hook(self) -> Tuple[Callable[[int], None], List[int]]:
+    def _count_hook(self, key: str) -> Tuple[Callable[[int], None], List[int]]:
         limiter, cancel, tracker = self.limiter, self.cancel, self.tracker
         counted = [0]
 
         def hook(n: int) -> None:
             limiter.consume(n, cancel)
             counted[0] += n
-            tracker.add_bytes(n)
+            tracker.add_bytes(n, key)
 
         return hook, counted
 
     def _fill_ranged(self, key: str, part: str, info: ObjectInfo) -> Tuple[ObjectInfo, Optional[str], int, int]:
         """Parallel ranged GETs into ``part``. Returns (info, MD5 or None, bytes counted, bytes resumed)."""
-        hook, _counted = self._count_hook()
+        hook, _counted = self._count_hook(key)
         fetch = RangedFetch(self.storage, key, part, info, streams=self.options.range_streams,
                             range_size=self._range_size(), count=hook, cancel=self.cancel,
                             want_md5=is_md5(info.etag), watch=self.watch)
@@ -421,7 +421,7 @@ class Run:
         """Download the missing tail of ``part`` (retried; each attempt resumes).
 
         Returns (info, MD5 of the whole .part or None, bytes counted, the .part's stat)."""
-        hook, counted = self._count_hook()
+        hook, counted = self._count_hook(key)
         want_md5 = is_md5(info.etag)
 
         def attempt() -> Tuple[ObjectInfo, Optional[str], os.stat_result]:

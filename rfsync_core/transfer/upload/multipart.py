@@ -83,7 +83,7 @@ class MultipartUpload:
         """Find a resumable upload for this exact file, or start one. Runs in a worker."""
         self.token.check()
         if gen == 0:
-            self.tracker.start_file(f.local)
+            self.tracker.start_file(f.local, f.size)
         if gen == 0 and self.server_has(f):
             return ("skipped", "", 0, {}, {})
         same_as_planned(f)
@@ -152,7 +152,7 @@ class MultipartUpload:
             f.digests[part.number] = bytes.fromhex(part.etag)
         self.result.parts_reused += 1
         try:
-            self.tracker.add_bytes(part.size)
+            self.tracker.add_bytes(part.size, f.local)
         except TransferCancelled:
             pass
 
@@ -190,7 +190,7 @@ class MultipartUpload:
         part, md5, sent, reused = out
         if gen != f.gen:
             if sent:
-                self.tracker.remove_bytes(sent)
+                self.tracker.remove_bytes(sent, f.local)
             return
         if reused:
             self._part_present(f, part)

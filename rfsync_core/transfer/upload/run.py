@@ -264,7 +264,7 @@ class UploadRun:
     # -- small files -------------------------------------------------------------
     def _job_small(self, f: FileState, gen: int) -> Tuple[str, Any, int]:
         self.token.check()
-        self.tracker.start_file(f.local)
+        self.tracker.start_file(f.local, f.size)
         if self.planner.server_has(f):
             return ("skipped", None, 0)
         for attempt in range(2):

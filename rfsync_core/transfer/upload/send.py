@@ -41,7 +41,7 @@ class Sender:
         def hook(n: int) -> None:
             self.limiter.consume(n, self.cancel)
             sent[0] += n
-            self.tracker.add_bytes(n)
+            self.tracker.add_bytes(n, f.local)
 
         def attempt() -> Any:
             sent[0] = 0
@@ -52,7 +52,7 @@ class Sender:
                 return out
             except BaseException as err:
                 if sent[0]:
-                    self.tracker.remove_bytes(sent[0])
+                    self.tracker.remove_bytes(sent[0], f.local)
                     sent[0] = 0
                 if isinstance(err, BadDigestError):
                     same_as_planned(f)  # a changed file explains a bad digest: don't retry blindly

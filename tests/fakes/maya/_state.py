@@ -22,6 +22,8 @@ from typing import Any, Callable, Dict, List, Optional
 SCENE_FORMAT = "fake-maya-scene/1"
 MAIN_WINDOW = "MayaWindow"
 SHELF_TOP = "MayaWindow|toolBar2|MainShelfLayout|formLayout14|ShelfLayout"
+MAIN_PROGRESS_BAR = "MayaWindow|mainProgressBar"
+"""``$gMainProgressBar`` (its exact path is unconfirmed; plugins only pass it back to ``progressBar``)."""
 
 
 @dataclass
@@ -67,6 +69,11 @@ class State:
         self.answers: List[str] = []
         self.main_window_ptr: Optional[int] = None
         self.saves = 0
+        self.progress_calls: List[Dict[str, Any]] = []
+        """Every ``cmds.progressBar`` edit of the main progress bar, with the calling thread's name."""
+        self.progress_begun = False
+        self.infos: List[Any] = []
+        """``(message, thread name)`` of each ``MGlobal.displayInfo``."""
         self.plugins: Dict[str, bool] = {}
         self._counter = 0
         self.new_scene()

@@ -9,9 +9,10 @@ ValueError where Maya does.
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any, Callable, List, Optional, Sequence, Union
 
-from ._state import MAIN_WINDOW, SHELF_TOP, STATE, Menu
+from ._state import MAIN_PROGRESS_BAR, MAIN_WINDOW, SHELF_TOP, STATE, Menu
 
 # -- application --------------------------------------------------------------------------------
 
@@ -229,6 +230,32 @@ def unloadPlugin(*args: str) -> List[str]:
 
 def pluginInfo(arg0: str, /, *, query: bool = False, loaded: bool = False) -> bool:
     return bool(STATE.plugins.get(arg0)) if query and loaded else False
+
+
+# -- UI: the main progress bar -----------------------------------------------------------------------
+
+
+def progressBar(arg0: str, /, *, edit: bool = False, query: bool = False, beginProgress: bool = False,
+                endProgress: bool = False, isInterruptable: bool = False, status: Optional[str] = None,
+                maxValue: Optional[int] = None, progress: Optional[int] = None, step: Optional[int] = None,
+                isCancelled: bool = False) -> Any:
+    """Maya docs "progressBar": the main progress bar (``$gMainProgressBar``) between ``beginProgress`` and
+    ``endProgress``; edits record the calling thread (Maya's UI commands belong to the main thread)."""
+    STATE.require_ui("progressBar")
+    if arg0 != MAIN_PROGRESS_BAR:
+        raise RuntimeError(f"progressBar: object '{arg0}' not found")
+    if query:
+        return False if isCancelled else None
+    if not edit:
+        raise TypeError("progressBar: the fake only edits the main progress bar")
+    if endProgress:
+        STATE.progress_begun = False
+    if beginProgress:
+        STATE.progress_begun = True
+    STATE.progress_calls.append({"begin": beginProgress, "end": endProgress, "status": status,
+                                 "progress": progress, "maxValue": maxValue, "interruptable": isInterruptable,
+                                 "thread": threading.current_thread().name})
+    return None
 
 
 # -- UI: menus ----------------------------------------------------------------------------------------

@@ -194,3 +194,21 @@ def test_hdefereval_only_imports_with_a_ui(hou: Any) -> None:
     use_fake_hou(ui=False)
     with pytest.raises(ImportError):
         import hdefereval  # type: ignore[import-not-found]
+
+
+def test_the_status_bar_shows_the_running_transfer(tmp_path: Path, qtbot: Any, hou: Any, main_window: Any) -> None:
+    import threading
+
+    from rfsync_houdini import actions
+
+    build_scene(tmp_path / "proj", hou)
+    hou.STATE.answers.append("Upload anyway")
+    panel = actions.menu("upload_scene_assets")
+    assert panel is not None
+    qtbot.addWidget(panel)
+    wait_final(qtbot, panel)
+    assert panel.state == DONE
+    texts = [text for text, _severity in hou.STATE.status]
+    assert any(t.startswith("rfsync: Upload sh010.hip") and "%" in t for t in texts)
+    assert texts[-1] == ""  # cleared once it ended
+    assert set(hou.STATE.status_threads) == {threading.main_thread().name}  # main thread only

@@ -323,3 +323,23 @@ def test_show_transfers_without_transfers(window: Any, katana: Any, monkeypatch:
 
     assert actions.show_transfers() == 0
     assert katana.dialogs[0]["text"] == "No transfers are running."
+
+
+def test_the_main_windows_status_bar_shows_the_running_transfer(tmp_path: Path, qtbot: Any, window: Any,
+                                                                 katana: Any) -> None:
+    from Katana._testing import build_scene
+    from rfsync_katana import actions
+
+    build_scene(tmp_path)
+    katana.answers.append("Upload anyway")
+    shown: List[Any] = []
+    window.statusBar().messageChanged.connect(
+        lambda text: shown.append((text, QtCore.QThread.currentThread() is window.thread())))
+    panel = actions.upload_scene_assets()
+    assert panel is not None
+    qtbot.addWidget(panel)
+    wait_final(qtbot, panel)
+    assert panel.state == DONE
+    assert any(text.startswith("rfsync: Upload sh010") and "%" in text for text, _main in shown)
+    assert all(main for _text, main in shown)  # written on the main thread only
+    assert window.statusBar().currentMessage() == ""  # cleared once it ended

@@ -283,3 +283,45 @@ def test_download_renders_fetches_done_frames(tmp_path: Path, qtbot: Any, maya: 
     wait_final(qtbot, panel)
     assert panel.state == DONE, panel.status_label.text()
     assert (tmp_path / "renders" / "77_sh010" / "beauty" / "sh010.0001.exr").read_bytes() == b"pixels"
+
+
+def test_the_main_progress_bar_shows_the_running_transfer(tmp_path: Path, qtbot: Any, maya: Any,
+                                                          main_window: Any) -> None:
+    import threading
+
+    from rfsync_maya import actions
+
+    build_scene(tmp_path / "proj", maya)
+    maya.answers.append("Upload anyway")
+    panel = actions.upload_scene_assets()
+    assert panel is not None
+    qtbot.addWidget(panel)
+    wait_final(qtbot, panel)
+    assert panel.state == DONE
+    calls = maya.progress_calls
+    assert calls[0]["begin"] and not calls[0]["interruptable"] and calls[0]["maxValue"] == 1000
+    assert any((c["status"] or "").startswith("rfsync: Upload sh010.ma") and "%" in c["status"] for c in calls)
+    assert calls[-1]["end"] and not maya.progress_begun  # ended once the transfer ended
+    assert {c["thread"] for c in calls} == {threading.main_thread().name}  # main thread only
+
+
+def test_a_background_transfer_that_ends_is_said_on_the_command_line(tmp_path: Path, qtbot: Any, maya: Any,
+                                                                     main_window: Any,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from rfsync_maya import actions
+
+    build_scene(tmp_path / "proj", maya)
+    maya.answers.append("Upload anyway")
+    panel = actions.upload_scene_assets()
+    assert panel is not None
+    qtbot.addWidget(panel)
+    monkeypatch.setattr(panel, "ask_close_choice", lambda: "background")
+    panel.close()  # still running: its end is queued to this thread's event loop
+    assert panel.is_running() and not panel.isVisible()
+    wait_final(qtbot, panel)
+    assert panel.state == DONE
+    (info,) = maya.infos
+    assert info == (f"rfsync: Upload sh010.ma — {panel.status_label.text()}", threading.main_thread().name)
+    assert maya.progress_calls[-1]["end"] and not maya.progress_begun

@@ -18,7 +18,7 @@ import hou
 from rfsync_core import CollectResult, FarmError, TaskInfo, TransferSettings
 from rfsync_core.ui import HostActions, HostWords, TransferPanel
 
-from . import MENU_LABEL
+from . import MENU_LABEL, status
 from .host import HoudiniHost, frame_numbers, rop_frame_range, settings_for, submit_rops
 
 WORDS = HostWords(
@@ -47,6 +47,9 @@ class HoudiniActions(HostActions[HoudiniHost]):
 
     def settings(self, host: HoudiniHost) -> TransferSettings:
         return settings_for(self.rop)
+
+    def status_writer(self, host: HoudiniHost) -> Any:
+        return status.write  # the status bar shows the running transfer
 
     def announce(self, host: HoudiniHost, title: str) -> None:
         host.set_status(f"{self.words.title}: {title}…")

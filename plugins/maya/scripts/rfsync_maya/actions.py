@@ -7,10 +7,12 @@ words and :class:`~rfsync_maya.host.MayaHost`. The menu and the shelf call these
 
 from __future__ import annotations
 
+from typing import Any
+
 from rfsync_core import TaskInfo
 from rfsync_core.ui import HostActions, HostWords
 
-from . import MENU_LABEL
+from . import MENU_LABEL, status
 from .host import MayaHost
 
 WORDS = HostWords(
@@ -23,6 +25,9 @@ WORDS = HostWords(
 class MayaActions(HostActions[MayaHost]):
     def task_info(self, host: MayaHost, task_id: str, scene: str) -> TaskInfo:
         return host.task_info(task_id, scene)
+
+    def status_writer(self, host: MayaHost) -> Any:
+        return status.write  # the main progress bar shows the running transfer
 
 
 ACTIONS = MayaActions(MayaHost, WORDS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any, ClassVar, Dict
 
 from .._state import STATE
@@ -16,6 +17,11 @@ class MGlobal:
     @staticmethod
     def mayaState() -> int:
         return MGlobal.kBatch if STATE.batch else MGlobal.kInteractive
+
+    @staticmethod
+    def displayInfo(message: str) -> None:
+        """Maya API docs ``MGlobal.displayInfo``: a line in the command line's result field and the Script Editor."""
+        STATE.infos.append((message, threading.current_thread().name))
 
 
 class MFnPlugin:

@@ -10,11 +10,12 @@ whose parameters the artist would have checked. :func:`rfsync_katana.menu.run_ac
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from rfsync_core import CollectResult, TaskInfo
 from rfsync_core.ui import HostActions, HostWords
 
-from . import MENU_TITLE
+from . import MENU_TITLE, status
 from .host import KatanaHost
 
 WORDS = HostWords(
@@ -36,6 +37,9 @@ class KatanaActions(HostActions[KatanaHost]):
         answer = host.show_message(f"{self.words.title}: submit", summary, level="question",
                                    buttons=("Submit", "Cancel"))
         return answer == "Submit"
+
+    def status_writer(self, host: KatanaHost) -> Any:
+        return status.write  # the main window's status bar shows the running transfer
 
 
 ACTIONS = KatanaActions(KatanaHost, WORDS)
