@@ -12,6 +12,7 @@ Each contract test module binds :func:`open_engine` to its own ``engine`` fixtur
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +26,24 @@ from rfsync_core.storage.s3 import S3Storage
 
 MiB = 1024 * 1024
 PART = 5 * MiB  # the S3 minimum for every part but the last
-SERVERS = ["rclone", "moto", "ceph"]
+ALL_SERVERS = ("rclone", "moto", "ceph")
 """The S3 servers; each has a session fixture ``<name>_server`` in conftest.py."""
+
+
+def selected_servers(value: Optional[str] = None) -> List[str]:
+    """The servers ``RFSYNC_TEST_SERVERS`` names (comma-separated, e.g. ``rclone``), default all of them:
+    the switch to run one server's tests, or to leave a slow one out while working."""
+    raw = os.environ.get("RFSYNC_TEST_SERVERS", "") if value is None else value
+    names = [n.strip().lower() for n in raw.split(",") if n.strip()]
+    unknown = sorted(set(names) - set(ALL_SERVERS))
+    if unknown:
+        raise pytest.UsageError(f"RFSYNC_TEST_SERVERS names {', '.join(unknown)}: "
+                                f"the test servers are {', '.join(ALL_SERVERS)}")
+    return [n for n in ALL_SERVERS if n in names] if names else list(ALL_SERVERS)
+
+
+SERVERS = selected_servers()
+"""The servers this run tests on; every test parametrised over servers takes its list from here."""
 ENGINES = ["folder", *SERVERS]
 
 
@@ -114,3 +131,11 @@ class Recorder:
     def __call__(self, n: int) -> None:
         with self.lock:
             self.sizes.append(n)
+
+
+def assert_stored(server: Any, bucket: str, key: str, local: Path, prefix: str = "farm") -> None:
+    """The object ``prefix/key`` on any test server holds exactly ``local``'s bytes (read back by the
+    server's own means: rclone's folder, boto3 for the others)."""
+    got = server.read(bucket, f"{prefix}/{key}" if prefix else key)
+    assert got is not None, f"{key} is missing on {server.kind}"
+    assert got == local.read_bytes(), f"{key} on {server.kind} differs from {local}"
