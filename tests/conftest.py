@@ -19,7 +19,7 @@ import pytest
 from s3_ceph import CephServer, ceph_missing, start_ceph_server, stop_ceph_server
 from s3_moto import MotoServer, moto_python, start_moto_server, stop_moto_server
 from s3server import ACCESS_KEY, SECRET_KEY, S3Server, rclone_binary, start_s3_server, stop_s3_server
-from storage_engines import SERVERS
+from storage_engines import SERVERS, ServerTally
 from tls_ca import StudioCA, make_studio_ca, openssl_missing
 
 
@@ -44,6 +44,24 @@ def _align_qt_bindings() -> None:
 _align_qt_bindings()
 
 __all__ = ["ACCESS_KEY", "SECRET_KEY", "S3Server", "rclone_binary", "start_s3_server", "stop_s3_server"]
+
+
+TALLY = ServerTally()
+
+
+def pytest_collection_modifyitems(items: list) -> None:
+    TALLY.collected(items)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    TALLY.report(report)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One line per run: each S3 server's tests passed / failed / skipped."""
+    line = TALLY.summary()
+    if line:
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture(autouse=True)

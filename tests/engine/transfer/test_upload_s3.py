@@ -15,6 +15,7 @@ from storage_engines import assert_stored
 from upload_util import (
     CountingClient,
     MiB,
+    folder_platform,
     items_for,
     make_files,
     new_bucket,
@@ -171,7 +172,9 @@ def test_missing_and_unreadable_files_reported_together(tmp_path: Path, server: 
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can read a chmod 000 file")
-def test_permission_denied_file(tmp_path: Path, plat: str) -> None:  # pragma: no cover - not run as root
+def test_permission_denied_file(tmp_path: Path) -> None:  # pragma: no cover - not run as root
+    """On a folder platform: the file fails before any storage is asked, so no server has anything to add."""
+    plat = folder_platform(tmp_path / "farm")
     files = make_files(tmp_path / "src", {"secret": 10})
     files[0].chmod(0)
     result = Uploader(Client(plat)).upload_files(items_for(files, tmp_path / "src"))
