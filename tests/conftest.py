@@ -12,6 +12,7 @@ test first asks for it.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -120,7 +121,8 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer
     """moto's S3 server with signatures checked; part of the test extra, so missing only outside it."""
     skip_unselected("moto")
     if moto_python() is None:
-        skip_or_fail("moto", "moto not installed (pip install -e '.[test]' brings it)")
+        skip_or_fail("moto", "moto not installed (pip install -e '.[test]' brings it)" if sys.version_info >= (3, 10)
+                     else "moto's server needs Python 3.10+ (the test extra installs it there only)")
     server = start_moto_server(tmp_path_factory.mktemp("moto"))
     try:
         yield server
