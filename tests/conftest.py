@@ -12,13 +12,15 @@ test first asks for it.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 from s3_ceph import CephServer, ceph_missing, start_ceph_server, stop_ceph_server
 from s3_moto import MotoServer, moto_python, start_moto_server, stop_moto_server
 from s3server import ACCESS_KEY, SECRET_KEY, S3Server, rclone_binary, start_s3_server, stop_s3_server
+from storage_engines import SERVERS, ServerTally
 from tls_ca import StudioCA, make_studio_ca, openssl_missing
 
 
@@ -43,6 +45,24 @@ def _align_qt_bindings() -> None:
 _align_qt_bindings()
 
 __all__ = ["ACCESS_KEY", "SECRET_KEY", "S3Server", "rclone_binary", "start_s3_server", "stop_s3_server"]
+
+
+TALLY = ServerTally()
+
+
+def pytest_collection_modifyitems(items: list) -> None:
+    TALLY.collected(items)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    TALLY.report(report)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One line per run: each S3 server's tests passed / failed / skipped."""
+    line = TALLY.summary()
+    if line:
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture(autouse=True)
@@ -76,6 +96,20 @@ def skip_or_fail(server: str, reason: str) -> None:
     pytest.skip(reason)
 
 
+def skip_unselected(server: str) -> None:
+    """A server left out by ``RFSYNC_TEST_SERVERS`` skips its own tests too (not a failure)."""
+    if server not in SERVERS:
+        pytest.skip(f"{server} is not in RFSYNC_TEST_SERVERS={os.environ.get('RFSYNC_TEST_SERVERS', '')}")
+
+
+@pytest.fixture(params=SERVERS)
+def server(request: pytest.FixtureRequest) -> Any:
+    """Each S3 server of this run in turn (``RFSYNC_TEST_SERVERS``, default all): the fixture that makes
+    an end-to-end test run on rclone, moto and Ceph RGW. The servers share :class:`s3server.BucketAccess`
+    (``new_bucket``, ``read``, ``stamp``, ``state``), so a test reads back what any of them holds."""
+    return request.getfixturevalue(f"{request.param}_server")
+
+
 @pytest.fixture(scope="session")
 def rclone_server(s3_server: S3Server) -> S3Server:
     """The rclone server under its own name, for tests parametrised over every server."""
@@ -85,8 +119,10 @@ def rclone_server(s3_server: S3Server) -> S3Server:
 @pytest.fixture(scope="session")
 def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
     """moto's S3 server with signatures checked; part of the test extra, so missing only outside it."""
+    skip_unselected("moto")
     if moto_python() is None:
-        skip_or_fail("moto", "moto not installed (pip install -e '.[test]' brings it)")
+        skip_or_fail("moto", "moto not installed (pip install -e '.[test]' brings it)" if sys.version_info >= (3, 10)
+                     else "moto's server needs Python 3.10+ (the test extra installs it there only)")
     server = start_moto_server(tmp_path_factory.mktemp("moto"))
     try:
         yield server
@@ -97,6 +133,7 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer
 @pytest.fixture(scope="session")
 def ceph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CephServer]:
     """A one-node Ceph cluster with RGW on loopback; skipped where Debian's ceph packages are absent."""
+    skip_unselected("ceph")
     missing = ceph_missing()
     if missing:
         skip_or_fail("ceph", f"Ceph RGW tests need {missing} (Debian: ceph-mon ceph-osd radosgw ceph-common)")

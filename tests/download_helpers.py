@@ -10,12 +10,11 @@ from typing import Any, Iterator, List
 
 import pytest
 from conftest import write_platforms
+from storage_engines import ENGINES
 
 from rfsync_core.client import Client
 from rfsync_core.farm import config_key, task_config_document
 from rfsync_core.testing.farm_emulator import FarmEmulator, writer_for
-
-ENGINES = ["folder", "s3"]
 
 
 def s3_platform_with_bucket(server: Any, monkeypatch: pytest.MonkeyPatch) -> str:
@@ -41,9 +40,10 @@ def s3_platform_with_bucket(server: Any, monkeypatch: pytest.MonkeyPatch) -> str
 
 @pytest.fixture(params=ENGINES)
 def farm_platform(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A platform name on either engine: the built-in 'local' folder platform, or the S3 test platform."""
-    if request.param == "s3":
-        return s3_platform_with_bucket(request.getfixturevalue("s3_server"), monkeypatch)
+    """A platform name on every engine: the built-in 'local' folder platform, or an S3 test platform on each
+    server of the run (rclone, moto, Ceph RGW: ``storage_engines.SERVERS``)."""
+    if request.param != "folder":
+        return s3_platform_with_bucket(request.getfixturevalue(f"{request.param}_server"), monkeypatch)
     monkeypatch.setenv("RFSYNC_LOCAL_ROOT", str(tmp_path / "farm"))
     return "local"
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, List, Optional
 
+from s3server import BucketAccess
+
 ACCESS_KEY = "rfsync-ceph-key"
 SECRET_KEY = "rfsync-ceph-secret-0123456789"
 TOOLS = ("ceph-mon", "ceph-osd", "radosgw", "radosgw-admin", "ceph", "monmaptool", "ceph-authtool")
@@ -48,7 +50,7 @@ def _free_ports(n: int) -> List[int]:
 
 
 @dataclass
-class CephServer:
+class CephServer(BucketAccess):
     """A running mon + OSD + radosgw, and the S3 user's keys."""
 
     endpoint: str
@@ -58,19 +60,6 @@ class CephServer:
     secret_key: str = SECRET_KEY
     processes: List[subprocess.Popen] = field(default_factory=list)
     kind: str = "ceph"
-
-    def client(self) -> Any:
-        import boto3
-        from botocore.config import Config
-
-        return boto3.client("s3", endpoint_url=self.endpoint, aws_access_key_id=self.access_key,
-                            aws_secret_access_key=self.secret_key, region_name="us-east-1",
-                            config=Config(s3={"addressing_style": "path"}))
-
-    def new_bucket(self) -> str:
-        name = "b" + uuid.uuid4().hex[:12]
-        self.client().create_bucket(Bucket=name)
-        return name
 
 
 def _config(root: Path, fsid: str, mon_v2: int, mon_v1: int, rgw: int) -> str:

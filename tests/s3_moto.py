@@ -22,12 +22,12 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
 import requests
+from s3server import BucketAccess
 
 ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 
@@ -55,7 +55,7 @@ def free_port() -> int:
 
 
 @dataclass
-class MotoServer:
+class MotoServer(BucketAccess):
     """A running ``moto_server`` with one IAM user whose key signs every request."""
 
     endpoint: str
@@ -64,19 +64,6 @@ class MotoServer:
     secret_key: str
     process: Optional[subprocess.Popen] = None
     kind: str = "moto"
-
-    def client(self):  # type: ignore[no-untyped-def]
-        import boto3
-        from botocore.config import Config
-
-        return boto3.client("s3", endpoint_url=self.endpoint, aws_access_key_id=self.access_key,
-                            aws_secret_access_key=self.secret_key, region_name="us-east-1",
-                            config=Config(s3={"addressing_style": "path"}))
-
-    def new_bucket(self) -> str:
-        name = "b" + uuid.uuid4().hex[:12]
-        self.client().create_bucket(Bucket=name)
-        return name
 
 
 def _create_user(endpoint: str) -> tuple:

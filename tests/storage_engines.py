@@ -12,10 +12,11 @@ Each contract test module binds :func:`open_engine` to its own ``engine`` fixtur
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 
@@ -25,9 +26,28 @@ from rfsync_core.storage.s3 import S3Storage
 
 MiB = 1024 * 1024
 PART = 5 * MiB  # the S3 minimum for every part but the last
-SERVERS = ["rclone", "moto", "ceph"]
+ALL_SERVERS = ("rclone", "moto", "ceph")
 """The S3 servers; each has a session fixture ``<name>_server`` in conftest.py."""
+
+
+def selected_servers(value: Optional[str] = None) -> List[str]:
+    """The servers ``RFSYNC_TEST_SERVERS`` names (comma-separated, e.g. ``rclone``), default all of them:
+    the switch to run one server's tests, or to leave a slow one out while working."""
+    raw = os.environ.get("RFSYNC_TEST_SERVERS", "") if value is None else value
+    names = [n.strip().lower() for n in raw.split(",") if n.strip()]
+    unknown = sorted(set(names) - set(ALL_SERVERS))
+    if unknown:
+        raise pytest.UsageError(f"RFSYNC_TEST_SERVERS names {', '.join(unknown)}: "
+                                f"the test servers are {', '.join(ALL_SERVERS)}")
+    return [n for n in ALL_SERVERS if n in names] if names else list(ALL_SERVERS)
+
+
+SERVERS = selected_servers()
+"""The servers this run tests on; every test parametrised over servers takes its list from here."""
 ENGINES = ["folder", *SERVERS]
+CHECKS_MD5 = [e for e in ENGINES if e != "moto"]
+"""The engines that check ``Content-MD5``: moto accepts any (shared/storage-servers.md), so a BadDigest test
+has nothing to see there; such a test takes ``@pytest.mark.parametrize("engine", CHECKS_MD5, indirect=True)``."""
 
 
 @dataclass
@@ -87,12 +107,6 @@ def open_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engi
         eng.storage.close()
 
 
-def skip_without_content_md5_check(engine: Engine) -> None:
-    """moto accepts any Content-MD5 (shared/storage-servers.md): a BadDigest test has nothing to see there."""
-    if engine.kind == "moto":
-        pytest.skip("moto does not check Content-MD5 (no BadDigest to provoke)")
-
-
 def make_file(path: Path, size: int, seed: int = 0) -> bytes:
     """A file of ``size`` bytes that differ by position and seed (so misplaced bytes are caught)."""
     block = hashlib.sha256(str(seed).encode()).digest() * 4096  # 128 KiB pattern
@@ -114,3 +128,56 @@ class Recorder:
     def __call__(self, n: int) -> None:
         with self.lock:
             self.sizes.append(n)
+
+
+def assert_stored(server: Any, bucket: str, key: str, local: Path, prefix: str = "farm") -> None:
+    """The object ``prefix/key`` on any test server holds exactly ``local``'s bytes (read back by the
+    server's own means: rclone's folder, boto3 for the others)."""
+    got = server.read(bucket, f"{prefix}/{key}" if prefix else key)
+    assert got is not None, f"{key} is missing on {server.kind}"
+    assert got == local.read_bytes(), f"{key} on {server.kind} differs from {local}"
+
+
+def servers_of(item: Any) -> List[str]:
+    """The S3 servers a collected test runs on: a server parameter (``server``, ``engine``, ``farm_platform``)
+    or a server fixture it names (``s3_server`` is rclone's)."""
+    names = set(getattr(item, "fixturenames", ()))
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    found = {v for v in params.values() if isinstance(v, str) and v in ALL_SERVERS}
+    found |= {s for s in ALL_SERVERS if f"{s}_server" in names}
+    if "s3_server" in names:
+        found.add("rclone")
+    return [s for s in ALL_SERVERS if s in found]
+
+
+class ServerTally:
+    """Each server's outcomes in the run, for one summary line: the log shows every server's tests passing
+    (and, with ``RFSYNC_TEST_REQUIRE``, that none was skipped)."""
+
+    ORDER = ("passed", "failed", "skipped")
+
+    def __init__(self) -> None:
+        self.servers: Dict[str, List[str]] = {}
+        self.outcome: Dict[str, str] = {}
+
+    def collected(self, items: List[Any]) -> None:
+        self.servers = {item.nodeid: servers_of(item) for item in items}
+
+    def report(self, report: Any) -> None:
+        if not self.servers.get(report.nodeid):
+            return
+        if report.failed:
+            self.outcome[report.nodeid] = "failed"
+        elif report.skipped and self.outcome.get(report.nodeid) != "failed":
+            self.outcome[report.nodeid] = "skipped"
+        elif report.when == "call" and report.passed:
+            self.outcome.setdefault(report.nodeid, "passed")
+
+    def summary(self) -> str:
+        counts: Dict[str, Dict[str, int]] = {s: {} for s in ALL_SERVERS}
+        for nodeid, outcome in self.outcome.items():
+            for s in self.servers[nodeid]:
+                counts[s][outcome] = counts[s].get(outcome, 0) + 1
+        parts = [f"{s} " + ", ".join(f"{c[o]} {o}" for o in self.ORDER if c.get(o))
+                 for s, c in counts.items() if c]
+        return "S3 servers: " + "; ".join(parts) if parts else ""

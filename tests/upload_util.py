@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Tuple
 
 from conftest import write_platforms
-from s3server import S3Server
+from s3server import S3Server, disk_state  # noqa: F401 - the folder tests' import
 
 from rfsync_core.client import Client
 from rfsync_core.storage.base import Storage
@@ -91,20 +91,6 @@ def on_s3_disk(server: S3Server, bucket: str, key: str) -> Path:
 def assert_same_bytes(local: Path, remote: Path) -> None:
     assert remote.exists(), f"{remote} is missing on the server"
     assert remote.read_bytes() == local.read_bytes(), f"{remote} differs from {local}"
-
-
-def disk_state(folder: Path) -> Dict[str, Tuple[int, int]]:
-    """(size, mtime_ns) of every file under ``folder`` — to see whether a server's folder still changes."""
-    out = {}
-    for dirpath, _dirs, files in os.walk(folder):
-        for name in files:
-            p = os.path.join(dirpath, name)
-            try:
-                st = os.stat(p)
-            except FileNotFoundError:
-                continue
-            out[p] = (st.st_size, st.st_mtime_ns)
-    return out
 
 
 class CountingStorage:

@@ -5,6 +5,7 @@ connection resets, 503s and 500s; a server that stays down must make retries
 give up in bounded time with a clear error; a stall longer than the read
 timeout is a retryable connection error; an interrupt ends a transfer even
 when its socket is blocked.
+On rclone only: the faults come from tests/faultproxy.py, which models the network, not the server.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from typing import Iterator, List
 
 import pytest
 from storage_engines import (
+    CHECKS_MD5,
     ENGINES,
     PART,
     Engine,
@@ -22,7 +23,6 @@ from storage_engines import (
     Recorder,
     make_file,
     open_engine,
-    skip_without_content_md5_check,
 )
 
 from rfsync_core.errors import (
@@ -77,8 +77,9 @@ def test_put_file_with_the_right_md5(engine: Engine, tmp_path: Path) -> None:
     assert engine.on_disk("a.bin") == data
 
 
+@pytest.mark.parametrize("engine", CHECKS_MD5, indirect=True)
 def test_put_file_with_a_wrong_md5_leaves_nothing(engine: Engine, tmp_path: Path) -> None:
-    skip_without_content_md5_check(engine)
+    """Not on moto: it does not check Content-MD5."""
     make_file(tmp_path / "a.bin", 200_000, seed=3)
     with pytest.raises(BadDigestError) as info:
         engine.storage.put_file("dir/a.bin", str(tmp_path / "a.bin"), md5=hashlib.md5(b"other").digest())
@@ -90,8 +91,9 @@ def test_put_file_with_a_wrong_md5_leaves_nothing(engine: Engine, tmp_path: Path
     assert engine.files() == []
 
 
+@pytest.mark.parametrize("engine", CHECKS_MD5, indirect=True)
 def test_wrong_md5_does_not_replace_an_existing_object(engine: Engine, tmp_path: Path) -> None:
-    skip_without_content_md5_check(engine)
+    """Not on moto: it does not check Content-MD5."""
     st = engine.storage
     st.put_bytes("doc.json", b'{"v": 1}')
     make_file(tmp_path / "new.json", 5000, seed=4)
@@ -327,8 +329,9 @@ def test_multipart_upload_list_parts_and_complete(engine: Engine, tmp_path: Path
     assert [o.key for o in st.list("")] == [key]
 
 
+@pytest.mark.parametrize("engine", CHECKS_MD5, indirect=True)
 def test_multipart_part_md5_is_checked(engine: Engine, tmp_path: Path) -> None:
-    skip_without_content_md5_check(engine)
+    """Not on moto: it does not check Content-MD5."""
     st = engine.storage
     make_file(tmp_path / "big.bin", PART + 10, seed=11)
     upload_id = st.create_multipart("mp.bin")

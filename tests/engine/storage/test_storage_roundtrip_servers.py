@@ -22,13 +22,7 @@ from rfsync_core import Client, Downloader, Uploader
 from rfsync_core.testing.farm_emulator import frame_output_bytes
 
 MiB = 1024 * 1024
-SERVERS = ["rclone", "moto", "ceph"]
 SIZES = {"scene/sh010.ma": 3000, "tex/wood é.exr": 70_000, "empty.txt": 0, "cache/sim.abc": 11 * MiB + 5}
-
-
-@pytest.fixture(params=SERVERS)
-def server(request: pytest.FixtureRequest) -> Any:
-    return request.getfixturevalue(f"{request.param}_server")
 
 
 @pytest.fixture
@@ -45,15 +39,6 @@ def client(server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Client]:
     c.bucket_for_test = bucket  # type: ignore[attr-defined]
     yield c
     c.close()
-
-
-def boto(server: Any) -> Any:
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client("s3", endpoint_url=server.endpoint, aws_access_key_id=server.access_key,
-                        aws_secret_access_key=server.secret_key, region_name="us-east-1",
-                        config=Config(s3={"addressing_style": "path"}))
 
 
 def make(folder: Path) -> List[Tuple[str, str]]:
@@ -73,7 +58,7 @@ def test_upload_rerun_recheck_render_download(server: Any, client: Client, tmp_p
     assert first.ok, first.failed
     assert sorted(first.uploaded) == sorted(local for local, _ in items) and first.parts_sent == 3
 
-    s3 = boto(server)
+    s3 = server.client()
     bucket = client.bucket_for_test  # type: ignore[attr-defined]
     for local, key in items:
         got = s3.get_object(Bucket=bucket, Key=f"farm/{key}")

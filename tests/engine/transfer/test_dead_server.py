@@ -2,6 +2,7 @@
 
 Before: each file retried on its own, so 503s to everything cost ``files × retries`` and the run went
 on (issue 13, point 2: 1,834 files still queued after 120 s).
+On rclone only: the faults come from tests/faultproxy.py, which models the network, not the server.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ Parts carry ``Content-MD5`` until the server has answered one part with the MD5 
 what it received; later parts are checked by that ETag instead (and by
 CompleteMultipartUpload, which names the client's MD5s). A part corrupted on the
 way is caught either way. A real server behind a proxy that flips a byte.
+On rclone only: the corruption comes from tests/faultproxy.py, and the bytes are checked on rclone's disk.
 """
 
 from __future__ import annotations

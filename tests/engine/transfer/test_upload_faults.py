@@ -1,4 +1,7 @@
-"""Uploads through a fault-injecting proxy: resets, 503/500, stalls, a server that stays down."""
+"""Uploads through a fault-injecting proxy: resets, 503/500, stalls, a server that stays down.
+
+On rclone only: the faults come from tests/faultproxy.py, which models the network, not the server.
+"""
 
 from __future__ import annotations
 

@@ -1,24 +1,24 @@
-"""The uploader against the real S3 server (rclone serve s3): bytes on the server's disk, records, errors."""
+"""The uploader against every real S3 server (rclone, moto, Ceph RGW through the ``server`` fixture): bytes
+on the server, records, errors."""
 
 from __future__ import annotations
 
 import os
 import threading
 from pathlib import Path
-from typing import List
+from typing import Any, List
 
 import pytest
 from conftest import write_platforms
 from s3server import S3Server
+from storage_engines import assert_stored
 from upload_util import (
     CountingClient,
     MiB,
-    assert_same_bytes,
+    folder_platform,
     items_for,
     make_files,
     new_bucket,
-    on_s3_disk,
-    s3_client,
     s3_platform_with,
     wipe_bucket,
 )
@@ -39,58 +39,59 @@ SPEC = {
 
 
 @pytest.fixture
-def s3_bucket(s3_server: S3Server) -> str:
-    return new_bucket(s3_server)
+def s3_bucket(server: Any) -> str:
+    return new_bucket(server)
 
 
 @pytest.fixture
-def plat(s3_server: S3Server, s3_bucket: str) -> str:
-    return s3_platform_with(s3_server, s3_bucket, multipart_threshold=6 * MiB, min_part_size=5 * MiB)
+def plat(server: Any, s3_bucket: str) -> str:
+    return s3_platform_with(server, s3_bucket, multipart_threshold=6 * MiB, min_part_size=5 * MiB)
 
 
-def check_all_on_server(server: S3Server, bucket: str, files: List[Path], base: Path) -> None:
+def check_all_on_server(server: Any, bucket: str, files: List[Path], base: Path) -> None:
     for local, key in items_for(files, base):
-        assert_same_bytes(Path(local), on_s3_disk(server, bucket, key))
+        assert_stored(server, bucket, key, Path(local))
 
 
-def test_uploads_small_files_byte_identical(tmp_path: Path, s3_server: S3Server, s3_bucket: str, plat: str) -> None:
+def test_uploads_small_files_byte_identical(tmp_path: Path, server: Any, s3_bucket: str, plat: str) -> None:
     files = make_files(tmp_path / "src", SPEC)
     snaps: List[Progress] = []
     result = Uploader(Client(plat), progress=snaps.append).upload_files(items_for(files, tmp_path / "src"))
     assert result.ok, result.failed
     assert sorted(result.uploaded) == sorted(str(p) for p in files)
     assert result.bytes_sent == sum(SPEC.values())
-    check_all_on_server(s3_server, s3_bucket, files, tmp_path / "src")
+    check_all_on_server(server, s3_bucket, files, tmp_path / "src")
     final = snaps[-1]
     assert final.finished and final.files_done == len(SPEC) and final.bytes_done == final.bytes_total
 
 
-def test_multipart_upload_byte_identical(tmp_path: Path, s3_server: S3Server, s3_bucket: str, plat: str) -> None:
-    files = make_files(tmp_path / "src", {"big.bin": 17 * MiB + 123, "small.bin": 10})
+def test_multipart_upload_byte_identical(tmp_path: Path, server: Any, s3_bucket: str, plat: str) -> None:
     client = CountingClient(plat)
+    part = client.new_storage().min_part_size  # a part size every server accepts (AWS: 5 MiB but the last)
+    files = make_files(tmp_path / "src", {"big.bin": 3 * part + 2 * MiB + 123, "small.bin": 10})
     result = Uploader(client, threads=4).upload_files(items_for(files, tmp_path / "src"))
     assert result.ok, result.failed
-    assert result.parts_sent == 4  # 5 MiB parts
-    assert sorted(client.storages[0].parts) == [1, 2, 3, 4]
+    assert result.parts_sent == 4
+    assert sorted(n for st in client.storages for n in st.parts) == [1, 2, 3, 4]
     assert client.total("put_file") == 1
-    check_all_on_server(s3_server, s3_bucket, files, tmp_path / "src")
+    check_all_on_server(server, s3_bucket, files, tmp_path / "src")
     with Records(client.records_path) as rec:
         assert rec.get_multipart(platform_id(client.platform), "input/big.bin") is None  # dropped when done
         assert rec.get_upload(platform_id(client.platform), "input/big.bin") is not None
 
 
-def test_rerun_skips_unchanged_without_requests(tmp_path: Path, s3_server: S3Server, s3_bucket: str,
+def test_rerun_skips_unchanged_without_requests(tmp_path: Path, server: Any, s3_bucket: str,
                                                 plat: str) -> None:
     files = make_files(tmp_path / "src", SPEC)
     items = items_for(files, tmp_path / "src")
     assert Uploader(Client(plat)).upload_files(items).ok
-    before = {k: on_s3_disk(s3_server, s3_bucket, k).stat().st_mtime_ns for _l, k in items}
+    before = {k: server.stamp(s3_bucket, f"farm/{k}") for _l, k in items}
     client = CountingClient(plat)
     again = Uploader(client).upload_files(items)
     assert again.ok and again.uploaded == [] and sorted(again.skipped) == sorted(str(p) for p in files)
     assert client.total("put_file") == 0
     assert client.total("head") <= 3  # only the sample
-    assert {k: on_s3_disk(s3_server, s3_bucket, k).stat().st_mtime_ns for _l, k in items} == before
+    assert {k: server.stamp(s3_bucket, f"farm/{k}") for _l, k in items} == before
     # a changed file (new mtime) is sent again, the others still skipped
     os.utime(files[0], ns=(files[0].stat().st_atime_ns, files[0].stat().st_mtime_ns + 5_000_000_000))
     third = Uploader(Client(plat)).upload_files(items)
@@ -107,42 +108,40 @@ def test_no_db_uploads_everything(tmp_path: Path, plat: str) -> None:
     assert len(third.uploaded) == 2
 
 
-def test_wiped_bucket_noticed_by_sampling(tmp_path: Path, s3_server: S3Server, s3_bucket: str, plat: str) -> None:
+def test_wiped_bucket_noticed_by_sampling(tmp_path: Path, server: Any, s3_bucket: str, plat: str) -> None:
     files = make_files(tmp_path / "src", {f"f{i}.bin": 100 + i for i in range(6)})
     items = items_for(files, tmp_path / "src")
     assert Uploader(Client(plat)).upload_files(items).ok
-    assert wipe_bucket(s3_server, s3_bucket) == 6
+    assert wipe_bucket(server, s3_bucket) == 6
     again = Uploader(Client(plat)).upload_files(items)
     assert again.ok and len(again.uploaded) == 6 and again.skipped == []
-    check_all_on_server(s3_server, s3_bucket, files, tmp_path / "src")
+    check_all_on_server(server, s3_bucket, files, tmp_path / "src")
 
 
-def test_recheck_heads_every_file(tmp_path: Path, s3_server: S3Server, s3_bucket: str, plat: str) -> None:
+def test_recheck_heads_every_file(tmp_path: Path, server: Any, s3_bucket: str, plat: str) -> None:
     files = make_files(tmp_path / "src", {f"f{i}.bin": 100 + i for i in range(5)})
     items = items_for(files, tmp_path / "src")
     assert Uploader(Client(plat)).upload_files(items).ok
     # one object removed behind our back; sampling may miss it, a full re-check may not
-    s3 = s3_client(s3_server)
-    s3.delete_object(Bucket=s3_bucket, Key="farm/" + items[2][1])
-    s3.close()
+    server.client().delete_object(Bucket=s3_bucket, Key="farm/" + items[2][1])
     client = CountingClient(plat)
     result = Uploader(client, recheck=True).upload_files(items)
     assert result.ok and result.uploaded == [items[2][0]] and len(result.skipped) == 4
     assert client.total("head") == 5
-    check_all_on_server(s3_server, s3_bucket, files, tmp_path / "src")
+    check_all_on_server(server, s3_bucket, files, tmp_path / "src")
 
 
-def test_recheck_without_records_uses_md5(tmp_path: Path, s3_server: S3Server, s3_bucket: str, plat: str) -> None:
+def test_recheck_without_records_uses_md5(tmp_path: Path, server: Any, s3_bucket: str, plat: str) -> None:
     files = make_files(tmp_path / "src", {"a.bin": 1000, "b.bin": 2000})
     items = items_for(files, tmp_path / "src")
     assert Uploader(Client(plat), use_records=False).upload_files(items).ok
     files[1].write_bytes(b"x" * 2000)  # same size, other content: must be sent again
     result = Uploader(Client(plat), recheck=True).upload_files(items)
     assert result.skipped == [items[0][0]] and result.uploaded == [items[1][0]]
-    check_all_on_server(s3_server, s3_bucket, files, tmp_path / "src")
+    check_all_on_server(server, s3_bucket, files, tmp_path / "src")
 
 
-def test_missing_and_unreadable_files_reported_together(tmp_path: Path, s3_server: S3Server, s3_bucket: str,
+def test_missing_and_unreadable_files_reported_together(tmp_path: Path, server: Any, s3_bucket: str,
                                                         plat: str) -> None:
     files = make_files(tmp_path / "src", {"ok1": 10, "ok2": 20})
     fifo = tmp_path / "src" / "pipe"
@@ -169,11 +168,13 @@ def test_missing_and_unreadable_files_reported_together(tmp_path: Path, s3_serve
     with pytest.raises(TransferError) as info:
         result.raise_for_failures()
     assert len(info.value.failures) == 4
-    check_all_on_server(s3_server, s3_bucket, files, tmp_path / "src")
+    check_all_on_server(server, s3_bucket, files, tmp_path / "src")
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can read a chmod 000 file")
-def test_permission_denied_file(tmp_path: Path, plat: str) -> None:  # pragma: no cover - not run as root
+def test_permission_denied_file(tmp_path: Path) -> None:  # pragma: no cover - not run as root
+    """On a folder platform: the file fails before any storage is asked, so no server has anything to add."""
+    plat = folder_platform(tmp_path / "farm")
     files = make_files(tmp_path / "src", {"secret": 10})
     files[0].chmod(0)
     result = Uploader(Client(plat)).upload_files(items_for(files, tmp_path / "src"))
@@ -202,8 +203,8 @@ def test_bad_credentials_fail_fast_with_a_clear_message(tmp_path: Path, plat: st
     assert any("not uploaded" in r for _l, r in result.failed)
 
 
-def test_unknown_bucket(tmp_path: Path, s3_server: S3Server) -> None:
-    plat = s3_platform_with(s3_server, "nosuchbucket-rfsync")
+def test_unknown_bucket(tmp_path: Path, server: Any) -> None:
+    plat = s3_platform_with(server, "nosuchbucket-rfsync")
     files = make_files(tmp_path / "src", {"a": 10})
     result = Uploader(Client(plat)).upload_files(items_for(files, tmp_path / "src"))
     assert len(result.failed) == 1
@@ -220,7 +221,7 @@ def test_stop_on_error(tmp_path: Path, plat: str) -> None:
     assert all("not uploaded: stopped after an earlier failure" in r for _l, r in result.failed[1:])
 
 
-def test_file_changed_during_upload_is_retried_once(tmp_path: Path, s3_server: S3Server, s3_bucket: str,
+def test_file_changed_during_upload_is_retried_once(tmp_path: Path, server: Any, s3_bucket: str,
                                                      plat: str) -> None:
     files = make_files(tmp_path / "src", {"growing.bin": 600_000})
     touched = []
@@ -234,7 +235,7 @@ def test_file_changed_during_upload_is_retried_once(tmp_path: Path, s3_server: S
     up = Uploader(Client(plat), max_speed=600, progress=progress)  # ~1 s of sending
     result = up.upload_files(items_for(files, tmp_path / "src"))
     assert touched and result.ok, result.failed
-    assert_same_bytes(files[0], on_s3_disk(s3_server, s3_bucket, "input/growing.bin"))
+    assert_stored(server, s3_bucket, "input/growing.bin", files[0])
     with Records(Client(plat).records_path) as rec:
         got = rec.get_upload(platform_id(Client(plat).platform), "input/growing.bin")
         assert got is not None and got.mtime_ns == files[0].stat().st_mtime_ns
@@ -271,16 +272,16 @@ def test_file_deleted_mid_upload(tmp_path: Path, plat: str) -> None:
         assert rec.get_upload(platform_id(Client(plat).platform), "input/gone.bin") is None
 
 
-def test_records_do_not_mix_platforms_with_the_same_name(tmp_path: Path, s3_server: S3Server) -> None:
+def test_records_do_not_mix_platforms_with_the_same_name(tmp_path: Path, server: Any) -> None:
     files = make_files(tmp_path / "src", {"a.bin": 100})
     items = items_for(files, tmp_path / "src")
-    b1, b2 = new_bucket(s3_server), new_bucket(s3_server)
-    s3_platform_with(s3_server, b1, name="farm")
+    b1, b2 = new_bucket(server), new_bucket(server)
+    s3_platform_with(server, b1, name="farm")
     assert Uploader(Client("farm")).upload_files(items).uploaded
-    s3_platform_with(s3_server, b2, name="farm")  # same name, other bucket
+    s3_platform_with(server, b2, name="farm")  # same name, other bucket
     second = Uploader(Client("farm")).upload_files(items)
     assert second.uploaded == [str(files[0])]
-    assert_same_bytes(files[0], on_s3_disk(s3_server, b2, "input/a.bin"))
+    assert_stored(server, b2, "input/a.bin", files[0])
 
 
 def test_cancelled_result_raises(tmp_path: Path, plat: str) -> None:
@@ -314,15 +315,15 @@ def test_upload_result_merge() -> None:
     assert (a.uploaded, a.skipped, a.failed, a.bytes_sent) == (["x"], ["y"], [("z", "z: bad")], 7)
 
 
-def test_sampling_error_does_not_forget_records(tmp_path: Path, s3_server: S3Server, s3_bucket: str,
+def test_sampling_error_does_not_forget_records(tmp_path: Path, server: Any, s3_bucket: str,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    plat = s3_platform_with(s3_server, s3_bucket)
+    plat = s3_platform_with(server, s3_bucket)
     files = make_files(tmp_path / "src", {f"f{i}": 10 for i in range(3)})
     items = items_for(files, tmp_path / "src")
     assert Uploader(Client(plat)).upload_files(items).ok
     monkeypatch.setenv("RFSYNC_SECRET_KEY", "wrong-secret-000")
     bad = Uploader(Client(plat)).upload_files(items)
     assert bad.failed and not bad.skipped  # not vouched for by the server: not skipped
-    monkeypatch.setenv("RFSYNC_SECRET_KEY", s3_server.secret_key)
+    monkeypatch.setenv("RFSYNC_SECRET_KEY", server.secret_key)
     good = Uploader(Client(plat)).upload_files(items)
     assert len(good.skipped) == 3  # the records survived the failed run
