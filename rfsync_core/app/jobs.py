@@ -12,10 +12,11 @@ from ..client import Client
 from ..config.settings import TransferSettings
 from ..errors import FarmError
 from ..farm.ids import check_task_id
-from ..farm.layout import CONFIG_NAMES, UPLOAD_CONFIG, config_key, submit_batches
+from ..farm.layout import CONFIG_NAMES, TASK_CONFIG, UPLOAD_CONFIG, config_key, submit_batches
 from ..farm.status import task_id_used
 from ..transfer.download import Downloader
 from ..transfer.upload import Uploader
+from .task_history import record_submit
 
 __all__ = ["TransferJob", "download_job", "merge_results", "submit_job", "upload_manifest_job"]
 
@@ -36,14 +37,16 @@ def upload_manifest_job(manifest_path: str, settings: TransferSettings) -> Trans
     return run
 
 
-def submit_job(task_id: str, configs: Dict[str, str], settings: TransferSettings) -> TransferJob:
+def submit_job(task_id: str, configs: Dict[str, str], settings: TransferSettings,
+               output_dir: str = "") -> TransferJob:
     """Submit a task: assets first, then the config files, ``task.json`` last (farm-protocol §3).
 
     ``configs`` maps each of ``farm.CONFIG_NAMES`` to its local file (``write_task_configs``).
     Refuses a task id already used on the platform (anything under
     ``tasks/<id>/``, §2). Stops before the configs when an asset failed or the
     transfer was cancelled, so the farm never starts a task whose files did
-    not all arrive. Returns the combined ``UploadResult``.
+    not all arrive. Returns the combined ``UploadResult``. A complete submit is recorded in the task
+    history (:mod:`.task_history`), with ``output_dir`` as the task's download folder.
     """
 
     check_task_id(task_id)  # the farm's rule, before anything is sent
@@ -62,7 +65,10 @@ def submit_job(task_id: str, configs: Dict[str, str], settings: TransferSettings
                 if not results[-1].ok:
                     break
                 results.append(up.upload_files([(configs[n], config_key(task_id, n)) for n in names]))
-            return merge_results(results)
+            result = merge_results(results)
+            if result.ok and len(results) > 1:
+                record_submit(client.platform.name, configs[TASK_CONFIG], output_dir)
+            return result
 
     return run
 
