@@ -24,8 +24,9 @@ from ..errors import FarmError, RfsyncError, StorageError, TaskNotFoundError, Tr
 from ..farm.status import FINAL_STATES, TaskStatus, read_task_status
 from ..transfer.progress import CancelToken
 from ..transfer.retry import retry_call
+from .task_history import TaskEntry, TaskHistory
 
-__all__ = ["UNKNOWN", "UNREADABLE", "FarmPoller", "TaskState", "read_states"]
+__all__ = ["UNKNOWN", "UNREADABLE", "FarmPoller", "TaskState", "read_states", "running_entries"]
 
 UNKNOWN = "unknown to the farm"
 """The state of a task the farm has no status and no configs for (never polled again)."""
@@ -198,3 +199,11 @@ def read_states(tasks: Sequence[TaskKey], open_client: Callable[[str], Client] =
                         open_client=open_client)
     poller.run()
     return out
+
+
+def running_entries(platform: str, history: Optional[TaskHistory] = None,
+                    open_client: Callable[[str], Client] = Client) -> List[TaskEntry]:
+    """"All my running tasks": the history's tasks on ``platform`` that the farm has not ended."""
+    entries = [e for e in (history or TaskHistory()).entries() if e.platform == platform]
+    states = read_states([(e.platform, e.task_id) for e in entries], open_client=open_client)
+    return [e for e in entries if states[(e.platform, e.task_id)].running]
