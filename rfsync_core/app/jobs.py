@@ -86,15 +86,17 @@ def merge_results(results: Sequence[Any]) -> Any:
 
 
 def download_job(task_ids: Sequence[str], local_path: Optional[str], settings: TransferSettings,
-                 wait: bool = False, sleep_time: float = 10.0) -> TransferJob:
-    """Download a task's rendered files now, or (``wait``) frame by frame until the tasks end."""
+                 wait: bool = False, sleep_time: float = 10.0, flat: bool = False) -> TransferJob:
+    """Download a task's rendered files now, or (``wait``) frame by frame until the tasks end.
+
+    ``flat`` is the seed's ``download_filename_format="false"``: no ``<task>_<scene>`` folder."""
 
     def run(progress: Callable[[Any], Optional[bool]], cancel: Any) -> Any:
         with Client(settings.platform) as client:
             downloader = Downloader(client, threads=settings.threads, max_speed=settings.max_speed,
                                     progress=progress, cancel=cancel)
             if wait:
-                return downloader.auto_download(list(task_ids), local_path, sleep_time=sleep_time)
-            return downloader.download(list(task_ids), local_path)
+                return downloader.auto_download(list(task_ids), local_path, sleep_time=sleep_time, flat=flat)
+            return downloader.download(list(task_ids), local_path, flat=flat)
 
     return run
