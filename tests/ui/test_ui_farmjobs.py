@@ -48,6 +48,11 @@ def _window(qtbot: Any, tmp_path: Path, **kwargs: Any) -> FarmJobsWindow:
     return window
 
 
+def _final_files(folder: Path) -> List[str]:
+    """Frames under their final name (a ``.part`` is a download in progress)."""
+    return sorted(n for n in os.listdir(folder) if not n.endswith(".part")) if folder.is_dir() else []
+
+
 def _wait_final(qtbot: Any, panel: Any) -> None:
     qtbot.addWidget(panel)
     qtbot.waitUntil(lambda: panel.state in FINAL and not panel.is_running(), timeout=60000)
@@ -117,7 +122,7 @@ def test_stopped_auto_download_resumes_without_a_frame_twice(qtbot: Any, tmp_pat
     first = window.auto_download()
     assert first is not None
     dest = tmp_path / "renders" / "985_sh010" / "masterLayer"
-    qtbot.waitUntil(lambda: dest.is_dir() and len(os.listdir(dest)) >= 1, timeout=30000)
+    qtbot.waitUntil(lambda: bool(_final_files(dest)), timeout=30000)
     window.stop()
     _wait_final(qtbot, first)
     assert first.state == CANCELLED
@@ -146,3 +151,40 @@ def test_empty_history_is_an_empty_window(qtbot: Any, tmp_path: Path, farm_clien
     assert window.row_texts() == [] and window.poller is None
     assert not window.download_button.isEnabled()
     assert isinstance(window.tree, QtWidgets.QTreeWidget)
+
+
+def test_host_quit_stops_auto_download_and_the_next_session_resumes(qtbot: Any, tmp_path: Path,
+                                                                    farm_client: Client,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from rfsync_core.ui.quitguard import quit_guard
+
+    guard = quit_guard()
+    assert guard is not None
+    monkeypatch.setattr(guard, "quitting", False)  # restored after the test: the guard lives all session
+    submit(farm_client, "989", frames="1-3")
+    _remember("989")
+    window = _window(qtbot, tmp_path)
+    window.select("989")
+    emu = emulator(farm_client, "989", frame_time=0.4, finish_time=0.2).start()
+    first = window.auto_download()
+    assert first is not None
+    qtbot.addWidget(first)
+    dest = tmp_path / "renders" / "989_sh010" / "masterLayer"
+    qtbot.waitUntil(lambda: bool(_final_files(dest)), timeout=30000)
+    guard.stop_all()  # what the host's quit does: cancel, wait (bounded) for the thread
+    assert not first._runner or not first._runner.thread_alive()
+    kept = _final_files(dest)  # a .part may stay (resumed next time); a final name holds the whole frame
+    for name in kept:
+        frame = str(int(name.split(".")[1]))
+        assert (dest / name).read_bytes() == frame_output_bytes("989", frame, "masterLayer", 4096)
+    emu.join(30)
+    monkeypatch.setattr(guard, "quitting", False)  # "next session"
+    window2 = _window(qtbot, tmp_path)
+    window2.select("989")
+    second = window2.auto_download()
+    assert second is not None
+    _wait_final(qtbot, second)
+    assert second.state == DONE
+    again = {k.rsplit("/", 1)[-1] for k in second.result.downloaded}
+    assert not again & set(kept)  # the frames that arrived before the quit are not fetched again
+    assert sorted(os.listdir(dest)) == ["sh010.0001.exr", "sh010.0002.exr", "sh010.0003.exr"]
