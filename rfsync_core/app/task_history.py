@@ -17,12 +17,13 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, List, Optional, Sequence, TypeVar, Union
+from typing import Callable, List, Optional, Sequence, TypeVar, Union
 
 from ..config.folders import user_data_dir
 from ..errors import RfsyncError
 from ..farm.configs import parse_task_config
 from ..farm.ids import check_task_id
+from ..transfer.records import retry_locked
 
 __all__ = ["MAX_TASKS", "TaskEntry", "TaskHistory", "TaskHistoryError", "default_history_path", "record_submit"]
 
@@ -158,8 +159,8 @@ class TaskHistory:
         except (OSError, sqlite3.Error) as err:
             raise TaskHistoryError(f"cannot open the task history {self.path}: {err}") from err
         try:
-            _retry_locked(lambda: conn.execute("PRAGMA journal_mode = WAL"))
-            _retry_locked(lambda: conn.execute(_SCHEMA))
+            retry_locked(lambda: conn.execute("PRAGMA journal_mode = WAL"), _BUSY_TIMEOUT_S)
+            retry_locked(lambda: conn.execute(_SCHEMA), _BUSY_TIMEOUT_S)
         except sqlite3.Error as err:
             conn.close()
             raise TaskHistoryError(f"the task history {self.path} is unusable ({err}): move it away") from err
@@ -174,23 +175,6 @@ def record_submit(platform: str, task_config: str, output_dir: str = "") -> Opti
     except (RfsyncError, OSError) as err:
         print(f"rfsync: warning: task submitted, but not recorded in the task history: {err}", file=sys.stderr)
         return None
-
-
-def _retry_locked(step: Callable[[], Any]) -> None:
-    """Switching to WAL or creating the table may answer "locked" at once while another process does the
-    same (the busy handler does not cover it): retried for a bounded time."""
-    deadline = time.monotonic() + _BUSY_TIMEOUT_S
-    delay = 0.01
-    while True:
-        try:
-            step()
-            return
-        except sqlite3.OperationalError as err:
-            text = str(err).lower()
-            if ("locked" not in text and "busy" not in text) or time.monotonic() > deadline:
-                raise
-            time.sleep(delay)
-            delay = min(delay * 2, 0.2)
 
 
 def _task_id_of(data: bytes, where: str) -> str:

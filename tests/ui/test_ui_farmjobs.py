@@ -11,7 +11,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
 import threading
 import time
 from pathlib import Path
-from typing import Any, List
+from typing import Any, List, Tuple
 
 import pytest
 from download_helpers import emulator, files_under, submit
@@ -51,6 +51,22 @@ def _window(qtbot: Any, tmp_path: Path, **kwargs: Any) -> FarmJobsWindow:
 def _final_files(folder: Path) -> List[str]:
     """Frames under their final name (a ``.part`` is a download in progress)."""
     return sorted(n for n in os.listdir(folder) if not n.endswith(".part")) if folder.is_dir() else []
+
+
+def _auto_download_until_a_frame_arrived(qtbot: Any, tmp_path: Path, client: Client, task_id: str,
+                                         frames: str) -> Tuple[FarmJobsWindow, Any, Any, Path]:
+    """A task rendering slowly, its auto-download started from the window, once one frame has arrived."""
+    submit(client, task_id, frames=frames)
+    _remember(task_id)
+    window = _window(qtbot, tmp_path)
+    window.select(task_id)
+    emu = emulator(client, task_id, frame_time=0.4, finish_time=0.2).start()
+    panel = window.auto_download()
+    assert panel is not None
+    qtbot.addWidget(panel)
+    dest = tmp_path / "renders" / f"{task_id}_sh010" / "masterLayer"
+    qtbot.waitUntil(lambda: bool(_final_files(dest)), timeout=30000)
+    return window, emu, panel, dest
 
 
 def _wait_final(qtbot: Any, panel: Any) -> None:
@@ -114,15 +130,7 @@ def test_auto_download_brings_frames_into_the_chosen_folder_while_it_renders(
 
 def test_stopped_auto_download_resumes_without_a_frame_twice(qtbot: Any, tmp_path: Path,
                                                              farm_client: Client) -> None:
-    submit(farm_client, "985", frames="1-4")
-    _remember("985")
-    window = _window(qtbot, tmp_path)
-    window.select("985")
-    emu = emulator(farm_client, "985", frame_time=0.4, finish_time=0.2).start()
-    first = window.auto_download()
-    assert first is not None
-    dest = tmp_path / "renders" / "985_sh010" / "masterLayer"
-    qtbot.waitUntil(lambda: bool(_final_files(dest)), timeout=30000)
+    window, emu, first, _dest = _auto_download_until_a_frame_arrived(qtbot, tmp_path, farm_client, "985", "1-4")
     window.stop()
     _wait_final(qtbot, first)
     assert first.state == CANCELLED
@@ -161,16 +169,7 @@ def test_host_quit_stops_auto_download_and_the_next_session_resumes(qtbot: Any, 
     guard = quit_guard()
     assert guard is not None
     monkeypatch.setattr(guard, "quitting", False)  # restored after the test: the guard lives all session
-    submit(farm_client, "989", frames="1-3")
-    _remember("989")
-    window = _window(qtbot, tmp_path)
-    window.select("989")
-    emu = emulator(farm_client, "989", frame_time=0.4, finish_time=0.2).start()
-    first = window.auto_download()
-    assert first is not None
-    qtbot.addWidget(first)
-    dest = tmp_path / "renders" / "989_sh010" / "masterLayer"
-    qtbot.waitUntil(lambda: bool(_final_files(dest)), timeout=30000)
+    _window1, emu, first, dest = _auto_download_until_a_frame_arrived(qtbot, tmp_path, farm_client, "989", "1-3")
     guard.stop_all()  # what the host's quit does: cancel, wait (bounded) for the thread
     assert not first._runner or not first._runner.thread_alive()
     kept = _final_files(dest)  # a .part may stay (resumed next time); a final name holds the whole frame

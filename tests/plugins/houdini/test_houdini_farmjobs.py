@@ -9,38 +9,20 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
 
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-from fakes.houdini import build_scene, drop_fake_hou, use_fake_hou
+from fakes.houdini import build_scene
 from farmjobs_helpers import farm_jobs_flow
 from testpaths import REPO
 
 pytest.importorskip("Qt")
-from Qt import QtWidgets
+from test_houdini_ui import hou, main_window  # noqa: F401  (the Houdini UI tests' fixtures)
 
 from rfsync_core.ui import active_panels
 
 
-@pytest.fixture
-def hou(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setenv("RFSYNC_LOCAL_ROOT", str(tmp_path / "farm"))
-    use_fake_hou(ui=True)
-    import hou as fake_hou  # type: ignore[import-not-found]
-
-    yield fake_hou
-    drop_fake_hou()
-
-
-@pytest.fixture
-def main_window(qtbot: Any, hou: Any) -> Any:
-    win = QtWidgets.QMainWindow()
-    qtbot.addWidget(win)
-    hou.STATE.main_window = win
-    return win
-
-
-def test_render_output_dir_follows_the_rop_image(tmp_path: Path, hou: Any) -> None:
+def test_render_output_dir_follows_the_rop_image(tmp_path: Path, hou: Any) -> None:  # noqa: F811
     from rfsync_houdini.host import HoudiniHost
 
     build_scene(tmp_path / "proj", hou)
@@ -58,7 +40,7 @@ def test_main_menu_has_farm_jobs() -> None:
     assert 'rfsync_houdini.actions.menu("farm_jobs")' in xml and "<label>Farm Jobs...</label>" in xml
 
 
-def test_farm_jobs_flow(tmp_path: Path, qtbot: Any, hou: Any, main_window: Any) -> None:
+def test_farm_jobs_flow(tmp_path: Path, qtbot: Any, hou: Any, main_window: Any) -> None:  # noqa: F811
     from rfsync_houdini import actions
 
     hip = build_scene(tmp_path / "proj", hou)

@@ -8,49 +8,19 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
 
 from pathlib import Path
-from typing import Any, Iterator, List
+from typing import Any
 
 import pytest
-from fakes import FAKES_DIR, REPO
 from farmjobs_helpers import farm_jobs_flow
 
 Qt = pytest.importorskip("Qt")
 if Qt.__binding__ == "PySide2":  # Katana ships PyQt5 (up to 7.5) or PySide6 (8.0 on): hosts.md
     pytest.skip("no Katana ships PySide2", allow_module_level=True)
 from Qt import QtWidgets  # noqa: E402
-
-KATANA_RESOURCES = REPO / "plugins" / "katana" / "resources"
-
-
-@pytest.fixture
-def katana(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.syspath_prepend(str(KATANA_RESOURCES / "Python"))
-    monkeypatch.syspath_prepend(str(FAKES_DIR))
-    monkeypatch.setenv("RFSYNC_LOCAL_ROOT", str(tmp_path / "farm"))
-    from Katana._state import STATE
-    from rfsync_katana import dialogs
-
-    STATE.reset(ui=True)
-
-    def ask(parent: Any, title: str, text: str, level: str, buttons: List[str]) -> str:
-        return STATE.answers.pop(0) if STATE.answers else buttons[-1]
-
-    monkeypatch.setattr(dialogs, "ask", ask)
-    yield STATE
-    STATE.reset(ui=False)
+from test_katana_ui import katana, window  # noqa: E402, F401  (the Katana UI tests' fixtures)
 
 
-@pytest.fixture
-def window(qtbot: Any, katana: Any) -> Any:
-    from UI4.App.MainWindow import make_main_window
-
-    win = make_main_window()
-    qtbot.addWidget(win)
-    katana.main_window = win
-    return win
-
-
-def test_render_output_dir_is_beside_the_project(tmp_path: Path, katana: Any) -> None:
+def test_render_output_dir_is_beside_the_project(tmp_path: Path, katana: Any) -> None:  # noqa: F811
     from Katana._testing import build_scene
     from rfsync_katana.host import KatanaHost
 
@@ -59,13 +29,13 @@ def test_render_output_dir_is_beside_the_project(tmp_path: Path, katana: Any) ->
     assert KatanaHost().render_output_dir() == os.path.join(os.path.dirname(str(scene)), "render")
 
 
-def test_menu_has_farm_jobs(katana: Any) -> None:
+def test_menu_has_farm_jobs(katana: Any) -> None:  # noqa: F811
     from rfsync_katana import menu
 
     assert ("Farm jobs…", "farm_jobs") in [(i[0], i[1]) for i in menu.MENU_ITEMS if i]
 
 
-def test_farm_jobs_flow(tmp_path: Path, qtbot: Any, window: Any, katana: Any) -> None:
+def test_farm_jobs_flow(tmp_path: Path, qtbot: Any, window: Any, katana: Any) -> None:  # noqa: F811
     from Katana._testing import build_scene
     from rfsync_katana import actions
 

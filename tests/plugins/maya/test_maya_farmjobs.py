@@ -8,35 +8,17 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
 
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-from fakes import build_scene, drop_fake_maya, use_fake_maya
+from fakes import build_scene
 from farmjobs_helpers import farm_jobs_flow
 
 pytest.importorskip("Qt")
-from Qt import QtCompat, QtWidgets
+from test_maya_ui import main_window, maya  # noqa: F401  (the Maya UI tests' fixtures)
 
 
-@pytest.fixture
-def maya(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setenv("RFSYNC_LOCAL_ROOT", str(tmp_path / "farm"))
-    state = use_fake_maya()
-    yield state
-    drop_fake_maya()
-
-
-@pytest.fixture
-def main_window(qtbot: Any, maya: Any) -> Any:
-    win = QtWidgets.QMainWindow()
-    win.setObjectName("MayaWindow")
-    qtbot.addWidget(win)
-    ptr = QtCompat.getCppPointer(win)
-    maya.main_window_ptr = int(ptr[0] if isinstance(ptr, (tuple, list)) else ptr)
-    return win
-
-
-def test_render_output_dir_is_the_images_rule(tmp_path: Path, maya: Any) -> None:
+def test_render_output_dir_is_the_images_rule(tmp_path: Path, maya: Any) -> None:  # noqa: F811
     from maya import cmds
     from rfsync_maya.host import MayaHost
 
@@ -48,13 +30,13 @@ def test_render_output_dir_is_the_images_rule(tmp_path: Path, maya: Any) -> None
     assert MayaHost().render_output_dir() == str(tmp_path / "elsewhere")
 
 
-def test_menu_has_farm_jobs(maya: Any) -> None:
+def test_menu_has_farm_jobs(maya: Any) -> None:  # noqa: F811
     from rfsync_maya import menu
 
     assert ("Farm jobs…", "farm_jobs") in [(i[0], i[1]) for i in menu.MENU_ITEMS if i]
 
 
-def test_farm_jobs_flow(tmp_path: Path, qtbot: Any, maya: Any, main_window: Any) -> None:
+def test_farm_jobs_flow(tmp_path: Path, qtbot: Any, maya: Any, main_window: Any) -> None:  # noqa: F811
     from maya import cmds
     from rfsync_maya import actions
 
