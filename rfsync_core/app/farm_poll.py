@@ -63,6 +63,11 @@ class TaskState:
         return self.state in FINAL_STATES or self.state in (UNKNOWN, UNREADABLE)
 
     @property
+    def settled(self) -> bool:
+        """Final on the farm, or unknown to it: asking again cannot change it (an unreadable status can)."""
+        return self.state in FINAL_STATES or self.state == UNKNOWN
+
+    @property
     def running(self) -> bool:
         """Submitted and not ended: worth an auto-download."""
         return self.status is not None and not self.final

@@ -57,13 +57,13 @@ def cmd_tasks(args: argparse.Namespace) -> int:
     tty = sys.stdout.isatty()
     while True:
         pending = [(e.platform, e.task_id) for e in entries
-                   if (e.platform, e.task_id) not in states or not states[(e.platform, e.task_id)].final]
+                   if (e.platform, e.task_id) not in states or not states[(e.platform, e.task_id)].settled]
         states.update(read_states(pending))
         refreshes += 1
         if args.watch and tty:
             print("\x1b[H\x1b[2J", end="")  # clear the screen, cursor home
         print(format_table(entries, states), flush=True)
-        if not args.watch or all(s.final for s in states.values()) or _reached(args.count, refreshes):
+        if not args.watch or all(s.settled for s in states.values()) or _reached(args.count, refreshes):
             return 0
         if not tty:
             print(flush=True)

@@ -139,7 +139,7 @@ class FarmJobsWindow(QtWidgets.QWidget):
 
     def _restart_poller(self) -> None:
         self.stop_polling()
-        keys = [_key(e) for e in self.entries if not (_key(e) in self.states and self.states[_key(e)].final)]
+        keys = [_key(e) for e in self.entries if not (_key(e) in self.states and self.states[_key(e)].settled)]
         if not keys:
             return
         bridge = self._bridge  # held by the closure: alive as long as the poller thread may emit

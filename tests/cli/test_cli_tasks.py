@@ -91,3 +91,10 @@ def test_auto_download_mine_takes_my_running_tasks(client: Client, farm_platform
 def test_auto_download_without_ids_or_mine_is_one_line(capsys: pytest.CaptureFixture) -> None:
     assert main(["auto-download"]) == 1
     assert capsys.readouterr().err == "rfsync: error: auto-download needs task ids, or --mine\n"
+
+
+def test_an_unreadable_task_is_asked_again_each_refresh(capsys: pytest.CaptureFixture) -> None:
+    _remember("gone-platform", "981")  # its platform is not configured (any more): unreadable, not final
+    assert main(["tasks", "--watch", "--interval", "0.01", "--count", "2"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("unreadable") == 2 and "gone-platform" in out
