@@ -98,3 +98,17 @@ def test_an_unreadable_task_is_asked_again_each_refresh(capsys: pytest.CaptureFi
     assert main(["tasks", "--watch", "--interval", "0.01", "--count", "2"]) == 0
     out = capsys.readouterr().out
     assert out.count("unreadable") == 2 and "gone-platform" in out
+
+
+def test_mine_with_nothing_running_says_so_and_succeeds(client: Client, farm_platform: str,  # noqa: F811
+                                                        capsys: pytest.CaptureFixture) -> None:
+    render(client, "975", frames="1")
+    _remember(farm_platform, "975")
+    assert main(["auto-download", "--mine", "--platform", farm_platform, "--quiet"]) == 0
+    assert "running tasks of mine: none" in capsys.readouterr().err
+
+
+def test_platform_filter(capsys: pytest.CaptureFixture) -> None:
+    _remember("elsewhere", "976")
+    assert main(["tasks", "--platform", "local"]) == 0
+    assert capsys.readouterr().out == "No tasks submitted to platform local from this machine yet.\n"
