@@ -112,3 +112,18 @@ def test_platform_filter(capsys: pytest.CaptureFixture) -> None:
     _remember("elsewhere", "976")
     assert main(["tasks", "--platform", "local"]) == 0
     assert capsys.readouterr().out == "No tasks submitted to platform local from this machine yet.\n"
+
+
+def test_mine_goes_to_the_folder_the_tasks_were_given(client: Client, farm_platform: str,  # noqa: F811
+                                                      tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    submit(client, "977", frames="1")
+    TaskHistory().record(TaskEntry(farm_platform, "977", "maya", "/D/proj/sh010.ma", "1", time.time(),
+                                   output_dir=str(tmp_path / "shot" / "images"), flat=True))
+    farm = threading.Thread(target=emulator(client, "977", frame_time=0.05).run)
+    farm.start()
+    try:
+        code = main(["auto-download", "--mine", "--sleep", "0.05", "--platform", farm_platform, "--quiet"])
+    finally:
+        farm.join(30)
+    assert code == 0, capsys.readouterr().err
+    assert files_under(tmp_path / "shot" / "images") == ["masterLayer/sh010.0001.exr", "render.log"]
