@@ -47,3 +47,9 @@ class HostAdapter(Protocol):
                      buttons: Sequence[str] = ("OK",)) -> str:
         """Show ``text`` (printed in batch); return the label of the button pressed."""
         ...
+
+    def render_output_dir(self) -> Optional[str]:
+        """Where the open scene's renders go (Maya: the workspace's ``images`` rule), or None when the host
+        cannot tell: the default download folder of the "Farm jobs" window. Optional: callers use
+        ``getattr`` so a host without it still works."""
+        return None

@@ -13,11 +13,12 @@ from ..client import Client
 from ..config.settings import TransferSettings
 from ..errors import FarmError
 from ..farm.ids import check_task_id
-from ..farm.layout import CONFIG_NAMES, UPLOAD_CONFIG, config_key, submit_batches
+from ..farm.layout import CONFIG_NAMES, TASK_CONFIG, UPLOAD_CONFIG, config_key, submit_batches
 from ..farm.status import task_id_used
 from ..manifest import load_manifest
 from ..transfer.download import Downloader
 from ..transfer.upload import Uploader
+from .task_history import record_submit
 
 __all__ = ["CHECKING", "COLLECTING", "DOWNLOADING", "PHASES", "SUBMITTING", "UPLOADING", "PhaseCallback",
            "TransferJob", "download_job", "merge_results", "run_job", "submit_job", "upload_manifest_job"]
@@ -95,14 +96,16 @@ def upload_manifest_job(manifest_path: str, settings: TransferSettings,
     return run
 
 
-def submit_job(task_id: str, configs: Dict[str, str], settings: TransferSettings) -> TransferJob:
+def submit_job(task_id: str, configs: Dict[str, str], settings: TransferSettings,
+               output_dir: str = "") -> TransferJob:
     """Submit a task: assets first, then the config files, ``task.json`` last (farm-protocol §3).
 
     ``configs`` maps each of ``farm.CONFIG_NAMES`` to its local file (``write_task_configs``).
     Refuses a task id already used on the platform (anything under
     ``tasks/<id>/``, §2). Stops before the configs when an asset failed or the
     transfer was cancelled, so the farm never starts a task whose files did
-    not all arrive. Returns the combined ``UploadResult``.
+    not all arrive. Returns the combined ``UploadResult``. A complete submit is recorded in the task
+    history (:mod:`.task_history`), with ``output_dir`` as the task's download folder.
     """
 
     check_task_id(task_id)  # the farm's rule, before anything is sent
@@ -123,7 +126,10 @@ def submit_job(task_id: str, configs: Dict[str, str], settings: TransferSettings
                 if len(results) == 1:
                     phase(SUBMITTING)
                 results.append(up.upload_files([(configs[n], config_key(task_id, n)) for n in names]))
-            return merge_results(results)
+            result = merge_results(results)
+            if result.ok and len(results) > 1:
+                record_submit(client.platform.name, configs[TASK_CONFIG], output_dir)
+            return result
 
     return run
 
@@ -141,8 +147,10 @@ def merge_results(results: Sequence[Any]) -> Any:
 
 
 def download_job(task_ids: Sequence[str], local_path: Optional[str], settings: TransferSettings,
-                 wait: bool = False, sleep_time: float = 10.0) -> TransferJob:
-    """Download a task's rendered files now, or (``wait``) frame by frame until the tasks end."""
+                 wait: bool = False, sleep_time: float = 10.0, flat: bool = False) -> TransferJob:
+    """Download a task's rendered files now, or (``wait``) frame by frame until the tasks end.
+
+    ``flat`` is the seed's ``download_filename_format="false"``: no ``<task>_<scene>`` folder."""
 
     @_reports_phases
     def run(progress: Callable[[Any], Optional[bool]], cancel: Any, phase: PhaseCallback = _no_phase) -> Any:
@@ -151,7 +159,7 @@ def download_job(task_ids: Sequence[str], local_path: Optional[str], settings: T
             downloader = Downloader(client, threads=settings.threads, max_speed=settings.max_speed,
                                     progress=_moving(progress, phase, DOWNLOADING), cancel=cancel)
             if wait:
-                return downloader.auto_download(list(task_ids), local_path, sleep_time=sleep_time)
-            return downloader.download(list(task_ids), local_path)
+                return downloader.auto_download(list(task_ids), local_path, sleep_time=sleep_time, flat=flat)
+            return downloader.download(list(task_ids), local_path, flat=flat)
 
     return run

@@ -63,7 +63,10 @@ def register(subparsers: Any) -> None:
     a = subparsers.add_parser("auto-download", help="download frames as the farm finishes them",
                               description="Poll the tasks and download each frame's outputs as soon as it is "
                                           "done, until every task has ended.")
-    a.add_argument("task_ids", nargs="+", metavar="TASK_ID")
+    a.add_argument("task_ids", nargs="*", metavar="TASK_ID")
+    a.add_argument("--mine", action="store_true",
+                   help="also every task of mine still running on the platform (from `rfsync tasks`), into the "
+                        "folder they were given when they all share one")
     a.add_argument("--sleep", type=float, default=10.0, metavar="S", help="seconds between polls (default 10)")
     a.add_argument("--after-complete", action="store_true",
                    help="wait until each task has ended, then download it")
@@ -101,6 +104,22 @@ def cmd_download(args: argparse.Namespace) -> int:
 
 
 def cmd_auto_download(args: argparse.Namespace) -> int:
+    if args.mine:
+        from ..app.farm_poll import running_entries
+        from ..config import default_platform_name
+
+        running = running_entries(args.platform or default_platform_name())
+        mine = [e.task_id for e in running]
+        print(f"rfsync: running tasks of mine: {', '.join(mine) or 'none'}", file=sys.stderr)
+        folders = {(e.output_dir, e.flat) for e in running}
+        if args.local_path is None and not args.task_ids and len(folders) == 1 and running[0].output_dir:
+            args.local_path, flat = folders.pop()  # the folder the tasks were given (the host's render folder)
+            args.flat = args.flat or flat
+        args.task_ids = list(dict.fromkeys([*args.task_ids, *mine]))
+        if not args.task_ids:
+            return 0
+    if not args.task_ids:
+        raise RfsyncError("auto-download needs task ids, or --mine")
     return _run(args, lambda dl, root: dl.auto_download(args.task_ids, root, flat=args.flat,
                                                         sleep_time=args.sleep,
                                                         after_complete=args.after_complete))

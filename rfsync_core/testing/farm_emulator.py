@@ -263,7 +263,8 @@ class FarmEmulator:
         number = int(frame)
         padded = f"{number:04d}" if number >= 0 else f"-{-number:04d}"
         for layer in self._layers():
-            key = f"{self.config.output_prefix}{layer}/{scene}.{padded}.{self.extension}"
+            folder = "/".join(p for p in layer.split("/") if p)  # Houdini layers are ROP paths: /out/karma1
+            key = f"{self.config.output_prefix}{folder}/{scene}.{padded}.{self.extension}"
             self.writer.put(key, frame_output_bytes(self.task_id, frame, layer, self.output_size))
             outputs.append(key)
         entry["outputs"] = outputs  # outputs are complete before the frame is marked done

@@ -19,13 +19,33 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from ..errors import RfsyncError
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 30_000
 _IN_BATCH = 500  # keys per "IN (...)" query; stays well below SQLite's variable limit
+
+
+def retry_locked(step: Callable[[], Any], timeout_s: float = BUSY_TIMEOUT_MS / 1000) -> None:
+    """Run ``step``, again while SQLite answers "locked"/"busy", for at most ``timeout_s``.
+
+    Switching to WAL (or creating the schema) may answer "locked" at once, without the busy handler,
+    while another connection sets the same database up; every other error is raised at once.
+    """
+    deadline = time.monotonic() + timeout_s
+    delay = 0.01
+    while True:
+        try:
+            step()
+            return
+        except sqlite3.OperationalError as err:
+            text = str(err).lower()
+            if ("locked" not in text and "busy" not in text) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
 
 
 class RecordsError(RfsyncError):
@@ -146,22 +166,14 @@ class Records:
         return conn
 
     def _setup(self, conn: sqlite3.Connection) -> None:
-        """WAL + schema. Switching to WAL may answer "locked" at once (without the busy handler)
-        while another connection sets the database up, so that step is retried for a bounded time."""
-        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
-        delay = 0.01
-        while True:
-            try:
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute("PRAGMA synchronous = NORMAL")
-                self._ensure_schema(conn)
-                return
-            except sqlite3.OperationalError as err:
-                text = str(err).lower()
-                if ("locked" not in text and "busy" not in text) or time.monotonic() > deadline:
-                    raise
-                time.sleep(delay)
-                delay = min(delay * 2, 0.2)
+        """WAL + schema (see :func:`retry_locked`)."""
+
+        def setup() -> None:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            self._ensure_schema(conn)
+
+        retry_locked(setup)
 
     def _ensure_schema(self, conn: sqlite3.Connection) -> None:
         version = self._read_version(conn)

@@ -145,6 +145,24 @@ class HostActions(Generic[H]):
         show_transfers_window(active_panels, parent=self.make_host().main_window())
         return len(running) + len(ended)
 
+    def farm_jobs(self) -> Any:
+        """The "Farm jobs" window: this machine's tasks (this scene's first), their states, their frames into
+        the host's render folder. One window per session, shown again and refreshed on each call."""
+        from .farmjobs import FarmJobsWindow
+
+        host = self.make_host()
+        parent = host.main_window()
+        window = _FARM_JOBS[0] if _FARM_JOBS and _alive(_FARM_JOBS[0], parent) else None
+        if window is None:
+            window = FarmJobsWindow(parent=parent, reopen_hint=self.words.reopen_hint)
+            _FARM_JOBS[:] = [window]
+        window.scene = host.scene_path()
+        window.default_folder = _render_folder(host) or str(default_download_root())
+        window.refresh()
+        window.show()
+        window.raise_()
+        return window
+
     def open_settings(self) -> Optional[TransferSettings]:
         """The settings dialog (platform, max speed, threads). Returns the saved settings, None if cancelled.
 
@@ -205,7 +223,7 @@ class HostActions(Generic[H]):
         if not self.confirm_submit(host, scene, info, collected):
             return None
         configs = write_task_configs(task_folder(scene, info.task_id), info, collected)
-        panel = self._show(host, submit_job(info.task_id, configs, settings),
+        panel = self._show(host, submit_job(info.task_id, configs, settings, _render_folder(host) or ""),
                            f"Submit {info.scene_name} (task {info.task_id})",
                            f"Task {info.task_id} submitted: the farm will render frames {info.frames}.",
                            _where(settings),  # again: the whole submit (what arrived is skipped, configs last)
@@ -245,6 +263,24 @@ class HostActions(Generic[H]):
         if write is not None and not host.is_batch():
             StatusFollower(panel, write, title)
         return panel
+
+
+_FARM_JOBS: List[Any] = []
+"""The session's Farm jobs window (kept alive while hidden)."""
+
+
+def _alive(window: Any, parent: Any) -> bool:
+    """The kept window still exists on the Qt side (a host may have deleted it) and has the same parent."""
+    try:
+        return window.parentWidget() is parent or window.parentWidget() == parent
+    except RuntimeError:  # "Internal C++ object already deleted"
+        return False
+
+
+def _render_folder(host: Any) -> Optional[str]:
+    """The host's render output location (``HostAdapter.render_output_dir``, optional), else None."""
+    hook = getattr(host, "render_output_dir", None)
+    return hook() if callable(hook) else None
 
 
 def _where(settings: TransferSettings) -> str:

@@ -83,6 +83,7 @@ class State:
         self.scene_name = ""
         self.modified = False
         self.workspace_root = ""
+        self.file_rules: Dict[str, str] = {"images": "images"}  # a new project's default rule
         self.nodes: Dict[str, Node] = {}
         self.references: Dict[str, Reference] = {}
         self._fpe_snapshot: Optional[List[tuple]] = None

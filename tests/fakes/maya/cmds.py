@@ -111,8 +111,15 @@ def filePathEditor(*args: str, query: bool = False, refresh: bool = False,
 
 
 def workspace(arg0: Optional[str] = None, /, *, query: bool = False, rootDirectory: bool = False,
-              directory: bool = False) -> Any:
+              directory: bool = False, fileRuleEntry: Optional[str] = None,
+              fileRule: Optional[Sequence[str]] = None) -> Any:
     STATE.require_initialized()
+    if fileRuleEntry is not None:  # the rule's location as written: relative to the root, or absolute
+        return STATE.file_rules.get(fileRuleEntry, "")
+    if fileRule is not None and not query:
+        name, location = fileRule
+        STATE.file_rules[name] = location
+        return None
     if query and (rootDirectory or directory):
         root = STATE.workspace_root or os.getcwd()
         return root.replace("\\", "/").rstrip("/") + "/"

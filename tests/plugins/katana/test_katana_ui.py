@@ -25,7 +25,7 @@ from rfsync_core.ui import CANCELLED, DONE, DONE_WITH_ERRORS, FAILED  # noqa: E4
 
 KATANA_RESOURCES = REPO / "plugins" / "katana" / "resources"
 FINAL = (DONE, DONE_WITH_ERRORS, CANCELLED, FAILED)
-LABELS = ["Upload scene assets", "Submit…", "Download renders…", "Transfers panel", "", "Settings…"]
+LABELS = ["Upload scene assets", "Submit…", "Download renders…", "Farm jobs…", "Transfers panel", "", "Settings…"]
 
 
 @pytest.fixture

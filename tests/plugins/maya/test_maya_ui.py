@@ -57,7 +57,8 @@ def test_startup_defers_then_installs_menu_and_shelf(maya: Any) -> None:
     menu = maya.menus["rfsyncMenu"]
     assert menu.label == "Render Farm" and menu.parent == "MayaWindow"
     labels = [i["label"] for i in menu.items if not i["divider"]]
-    assert labels == ["Upload scene assets", "Submit scene", "Download renders…", "Show transfers", "Settings…"]
+    assert labels == ["Upload scene assets", "Submit scene", "Download renders…", "Farm jobs…", "Show transfers",
+                      "Settings…"]
     buttons = maya.shelves["RenderFarm"]
     definition = shelf_definition()
     assert list(buttons) == [b["name"] for b in definition["buttons"]]
@@ -74,7 +75,7 @@ def test_install_is_idempotent_and_uninstall_removes(maya: Any) -> None:
     for _ in range(3):
         assert startup.install() is True
     assert list(maya.menus) == ["rfsyncMenu"]
-    assert len(maya.menus["rfsyncMenu"].items) == 6
+    assert len(maya.menus["rfsyncMenu"].items) == 7
     assert len(maya.shelves["RenderFarm"]) == 2
     assert startup.uninstall() is True
     assert "rfsyncMenu" not in maya.menus and "RenderFarm" not in maya.shelves

@@ -67,6 +67,7 @@ guarded = ACTIONS.guarded
 upload_scene_assets = ACTIONS.upload_scene_assets
 download_renders = ACTIONS.download_renders
 show_transfers = ACTIONS.show_transfers
+farm_jobs = ACTIONS.farm_jobs
 open_settings = ACTIONS.open_settings
 
 
@@ -96,6 +97,7 @@ MENU_ACTIONS: Dict[str, Callable[[], Any]] = {
     "upload_scene_assets": upload_scene_assets,
     "submit_scene": submit_scene,
     "download_renders": download_renders,
+    "farm_jobs": farm_jobs,
     "show_transfers": show_transfers,
     "open_settings": open_settings,
 }

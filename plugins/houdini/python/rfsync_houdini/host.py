@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -74,6 +75,27 @@ def submit_rops() -> List[Any]:
     return [n for n in out.children() if n.type().name() == ROP_TYPE] if out is not None else []
 
 
+IMAGE_PARMS = ("picture", "vm_picture")
+"""Where a render ROP names its image: Karma / USD Render ``picture``, Mantra ``vm_picture``."""
+
+
+def render_output_dir(rop: Optional[Any] = None) -> Optional[str]:
+    """The folder of the first image the ROP(s) render (``rop``, else the only RFSync Submit ROP), else
+    ``$HIP/render``; None for an unsaved hip file."""
+    if rop is None:
+        rops = submit_rops()
+        rop = rops[0] if len(rops) == 1 else None
+    for node in render_rops(rop) if rop is not None else []:
+        for name in IMAGE_PARMS:
+            parm = node.parm(name)
+            value = parm.evalAsString().strip() if parm is not None else ""
+            if value and os.path.isabs(value):
+                return os.path.dirname(os.path.normpath(value))
+    if not collect.hip_file():
+        return None
+    return os.path.normpath(hou.text.expandString("$HIP/render"))
+
+
 def settings_for(node: Optional[Any] = None) -> TransferSettings:
     """The user's saved settings; a ROP's non-empty ``platform`` parameter overrides the platform."""
     settings = TransferSettings.load()
@@ -129,6 +151,11 @@ class HoudiniHost:
         """A line in Houdini's status bar (UI only)."""
         if not self.is_batch():
             hou.ui.setStatusMessage(text, severity=_severity(level))
+
+    def render_output_dir(self, rop: Optional[Any] = None) -> Optional[str]:
+        """The folder of the first image a ROP writes (``rop``, else the only RFSync Submit ROP: the ROPs wired
+        into it), else ``$HIP/render``."""
+        return render_output_dir(rop)
 
     # -- what task.json needs ----------------------------------------------------------------
     def task_info(self, task_id: str, scene: str, rop: Any) -> TaskInfo:

@@ -35,5 +35,6 @@ upload_scene_assets = ACTIONS.upload_scene_assets
 submit_scene = ACTIONS.submit_scene
 download_renders = ACTIONS.download_renders
 show_transfers = ACTIONS.show_transfers
+farm_jobs = ACTIONS.farm_jobs
 open_settings = ACTIONS.open_settings
 

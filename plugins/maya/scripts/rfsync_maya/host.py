@@ -67,6 +67,12 @@ class MayaHost:
         return str(cmds.confirmDialog(title=title, message=text, button=labels, defaultButton=labels[0],
                                       cancelButton=labels[-1], dismissString=labels[-1]))
 
+    def render_output_dir(self) -> Optional[str]:
+        """The workspace's ``images`` rule under its root (the rule may be absolute): where Maya renders."""
+        root = str(cmds.workspace(query=True, rootDirectory=True) or "")
+        rule = str(cmds.workspace(fileRuleEntry="images") or "images")
+        return os.path.normpath(os.path.join(root, rule)) if root or os.path.isabs(rule) else None
+
     # -- what task.json needs ----------------------------------------------------------------
     def renderer(self) -> str:
         return str(_get("defaultRenderGlobals.currentRenderer", "") or "")

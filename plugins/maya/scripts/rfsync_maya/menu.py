@@ -42,6 +42,7 @@ MENU_ITEMS: List[Optional[Tuple[str, str, str]]] = [
     ("Upload scene assets", "upload_scene_assets", "Upload every file this scene needs to the farm"),
     ("Submit scene", "submit_scene", "Upload the scene and its files, then submit a render task"),
     ("Download renders…", "download_renders", "Download the rendered frames of a task"),
+    ("Farm jobs…", "farm_jobs", "This scene's tasks on the farm: states, frames into the images folder"),
     ("Show transfers", "show_transfers", "Show transfer panels running in the background"),
     None,
     ("Settings…", "open_settings", "Platform, max speed and threads"),

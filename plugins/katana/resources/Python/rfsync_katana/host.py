@@ -57,6 +57,11 @@ class KatanaHost:
             raise RfsyncError("the Katana project was never saved: use File > Save As first")
         KatanaFile.Save(path)
 
+    def render_output_dir(self) -> Optional[str]:
+        """``render/`` beside the saved project (Katana has no project render-folder setting of its own)."""
+        folder = NodegraphAPI.GetProjectDir()
+        return os.path.join(folder, "render") if folder else None
+
     def collect_assets(self) -> CollectResult:
         return collect.collect_scene()
 

@@ -17,6 +17,7 @@ MENU_ITEMS: List[Optional[Tuple[str, str, str]]] = [
     ("Upload scene assets", "upload_scene_assets", "Upload the project and every file it needs to the farm"),
     ("Submit…", "submit_scene", "Upload the project and its files, then submit a render task"),
     ("Download renders…", "download_renders", "Download the rendered frames of a task"),
+    ("Farm jobs…", "farm_jobs", "This project's tasks on the farm: states, frames into the render folder"),
     ("Transfers panel", "show_transfers", "Show transfer panels running in the background"),
     None,
     ("Settings…", "open_settings", "Platform, max speed and threads"),
