@@ -57,15 +57,14 @@ def default_houdini_pref_dir(version: str, environ: Optional[Dict[str, str]] = N
     return home / f"houdini{version}"
 
 
-def houdini_package(root: Path, python: Optional[str]) -> Dict[str, object]:
-    """The package JSON: our python folder first on PYTHONPATH, our deps last (Houdini's own win), hpath = root.
-
-    Every PYTHONPATH entry names its ``method`` (Houdini's default method is unconfirmed).
-    """
+def houdini_package(root: Path) -> Dict[str, object]:
+    """The package JSON: only rfsync's own code folder (``python/``: rfsync_houdini, rfsync_core) on
+    PYTHONPATH, hpath = root. Never ``deps/``: PYTHONPATH entries come before site-packages with any
+    ``method``, so they would replace Houdini's own libraries for every tool; ``rfsync_houdini`` appends
+    them to ``sys.path`` itself (``rfsync_core.use_host_dependencies``). The ``method`` is named
+    (Houdini's default is unconfirmed)."""
     base = root.as_posix()
     env: List[Dict[str, object]] = [{"PYTHONPATH": {"value": f"{base}/python", "method": "prepend"}}]
-    if python:
-        env.append({"PYTHONPATH": {"value": f"{base}/deps/py{python}", "method": "append"}})
     return {"env": env, "hpath": base}
 
 
@@ -150,7 +149,7 @@ class HoudiniInstaller(HostInstaller):
                 shutil.rmtree(old)
 
         plan.add(f"put the plugin folder in place: {self.root}", swap)
-        text = json.dumps(houdini_package(self.root, py), indent=4) + "\n"
+        text = json.dumps(houdini_package(self.root), indent=4) + "\n"
         plan.add(f"write {self.package_file} (Houdini {self.version})",
                  lambda: write_text_atomic(self.package_file, text))
         return plan

@@ -57,14 +57,14 @@ def default_maya_app_dir(environ: Optional[Dict[str, str]] = None, platform: Opt
     return home / "maya"
 
 
-def maya_mod_text(versions: Sequence[str], with_deps: Dict[str, bool]) -> str:
-    """The .mod file: one block per Maya version, each adding rfsync_core and that Python's deps."""
+def maya_mod_text(versions: Sequence[str]) -> str:
+    """The .mod file: one block per Maya version, adding only rfsync's own code (``python/`` = rfsync_core;
+    ``scripts/`` is Maya's automatic). Never ``deps/``: PYTHONPATH entries come before site-packages, so
+    they would replace Maya's own libraries for every tool; ``rfsync_maya`` appends them to ``sys.path``
+    itself (``rfsync_core.use_host_dependencies``)."""
     lines = ["# rfsync for Maya — written by install.py; remove with: python install.py --maya --uninstall"]
     for version in versions:
-        py = MAYA_PYTHON[version]
         lines += ["", f"+ MAYAVERSION:{version} rfsync {VERSION} rfsync", "PYTHONPATH+:=python"]
-        if with_deps.get(py):
-            lines.append(f"PYTHONPATH+:=deps/py{py}")
     return "\n".join(lines) + "\n"
 
 
@@ -139,7 +139,7 @@ class MayaInstaller(HostInstaller):
                 shutil.rmtree(old)
 
         plan.add(f"put the module folder in place: {self.module_root}", swap)
-        mod_text = maya_mod_text(self.versions, kept_deps)
+        mod_text = maya_mod_text(self.versions)
         plan.add(f"write {self.mod_file} (Maya {', '.join(self.versions)})",
                  lambda: write_text_atomic(self.mod_file, mod_text))
         return plan

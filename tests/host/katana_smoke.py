@@ -37,9 +37,8 @@ def add_rfsync_to_path() -> None:
     for folder in os.environ.get("KATANA_RESOURCES", "").split(os.pathsep):
         if folder and os.path.isfile(os.path.join(folder, "Python", "rfsync_katana", "__init__.py")):
             sys.path.insert(0, os.path.join(folder, "Python"))
-            from rfsync_katana.paths import add_dependency_paths
+            import rfsync_katana  # noqa: F401  (appends rfsync's deps/pyX.Y after Katana's own packages)
 
-            add_dependency_paths(folder)
             return
     raise SystemExit("rfsync's resources folder is not in KATANA_RESOURCES")
 

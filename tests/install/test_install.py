@@ -120,12 +120,13 @@ def test_mayapy_pip_installs_into_the_module(tmp_path: Path, app_dir: Path) -> N
     root = app_dir / "modules" / "rfsync"
     assert (root / "deps" / "py3.11" / "requests" / "__init__.py").is_file()
     mod = (app_dir / "modules" / "rfsync.mod").read_text()
-    assert "+ MAYAVERSION:2025 rfsync 0.1.0 rfsync\nPYTHONPATH+:=python\nPYTHONPATH+:=deps/py3.11" in mod
+    assert "+ MAYAVERSION:2025 rfsync 0.1.0 rfsync\nPYTHONPATH+:=python\n" in mod
+    assert "deps" not in mod  # rfsync_maya appends them to sys.path, after Maya's own (test_install_isolation)
 
     proc = run("--maya", "--no-deps", "--maya-version", "2025")  # reinstall keeps the deps
     assert proc.returncode == 0, proc.stderr
     assert (root / "deps" / "py3.11" / "requests" / "__init__.py").is_file()
-    assert "PYTHONPATH+:=deps/py3.11" in (app_dir / "modules" / "rfsync.mod").read_text()
+    assert "deps" not in (app_dir / "modules" / "rfsync.mod").read_text()
 
 
 @pytest.mark.skipif(os.name == "nt", reason="the fake mayapy is a POSIX shell script")
