@@ -21,7 +21,7 @@ from .common import (
     _copier,
     _ignore,
     _runner,
-    project_requirements,
+    pip_command,
     python_version_of,
     write_text_atomic,
 )
@@ -91,13 +91,7 @@ class HoudiniInstaller(HostInstaller):
         return python_version_of(self.python) if self.python else HOUDINI_PYTHON[self.version]
 
     def pip_command(self, py: str, target: Path) -> List[str]:
-        reqs = project_requirements()
-        if self.python:
-            return [self.python, "-m", "pip", "install", "--disable-pip-version-check", "--no-warn-script-location",
-                    "--target", str(target), *reqs]
-        return [sys.executable, "-m", "pip", "install", "--disable-pip-version-check",
-                "--no-warn-script-location", "--target", str(target), "--python-version", py,
-                "--only-binary=:all:", "--implementation", "cp", *reqs]
+        return pip_command(self.python, py, target)
 
     def _build(self, staging: Path) -> None:
         plugin = REPO / "plugins" / "houdini"

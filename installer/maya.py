@@ -28,7 +28,7 @@ from .common import (
     _copier,
     _ignore,
     _runner,
-    project_requirements,
+    pip_command,
     python_version_of,
     write_text_atomic,
 )
@@ -89,13 +89,7 @@ class MayaInstaller(HostInstaller):
         return sorted({MAYA_PYTHON[v] for v in self.versions}, key=lambda s: tuple(map(int, s.split("."))))
 
     def pip_command(self, py: str, target: Path) -> List[str]:
-        reqs = project_requirements()
-        if self.mayapy:
-            return [self.mayapy, "-m", "pip", "install", "--disable-pip-version-check", "--no-warn-script-location",
-                    "--target", str(target), *reqs]
-        return [sys.executable, "-m", "pip", "install", "--disable-pip-version-check",
-                "--no-warn-script-location", "--target", str(target), "--python-version", py,
-                "--only-binary=:all:", "--implementation", "cp", *reqs]
+        return pip_command(self.mayapy, py, target)
 
     def _build_module(self, staging: Path) -> None:
         shutil.copytree(REPO / "plugins" / "maya" / "scripts", staging / "scripts", ignore=_ignore)

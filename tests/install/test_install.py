@@ -83,7 +83,29 @@ def test_dry_run_changes_nothing_and_shows_pip_target(app_dir: Path) -> None:
     assert "--python-version 3.10" in line and "--only-binary=:all:" in line
     assert re.search(r"--target \S+/deps/py3\.10", line)
     assert "requests>=2.28" in line and "Qt.py>=1.4" in line
+    assert line.endswith(" urllib3<2")  # no mayapy to ask for its OpenSSL: the urllib3 that works on any
     assert all(line.startswith("would: ") for line in proc.stdout.splitlines())
+
+
+@pytest.mark.skipif(os.name == "nt", reason="the fake mayapy is a POSIX shell script")
+@pytest.mark.parametrize("openssl, pinned", [("1.0.2", True), ("1.1.1", False), ("3.0.13", False),
+                                             ("no ssl module", True)])
+def test_urllib3_below_2_for_a_mayapy_with_old_openssl(tmp_path: Path, app_dir: Path, openssl: str,
+                                                       pinned: bool) -> None:
+    """Issue 11 point 5: the installer asks the host's Python for ``ssl.OPENSSL_VERSION_INFO``."""
+    fake = tmp_path / "mayapy"
+    answer = "echo 'ModuleNotFoundError: No module named _ssl' >&2; exit 1" if openssl == "no ssl module" \
+        else f"echo {openssl}"
+    fake.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = "-c" ]; then case "$2" in *OPENSSL_VERSION_INFO*) ' + answer + ";; *) echo 3.11;; esac; "
+        "exit 0; fi\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    proc = run("--maya", "--dry-run", "--mayapy", str(fake), "--maya-version", "2025")
+    assert proc.returncode == 0, proc.stderr
+    (line,) = [line for line in proc.stdout.splitlines() if "pip install" in line]
+    assert line.startswith(f"would: install dependencies for Python 3.11: {fake} -m pip install")
+    assert ("urllib3<2" in line) is pinned, line
 
 
 def test_modules_dir_option_and_user_files_untouched(tmp_path: Path, app_dir: Path) -> None:
@@ -115,8 +137,8 @@ def test_mayapy_pip_installs_into_the_module(tmp_path: Path, app_dir: Path) -> N
     proc = run("--maya", "--mayapy", str(fake), "--maya-version", "2025")
     assert proc.returncode == 0, proc.stderr
     calls = log.read_text().splitlines()
-    assert calls[0].startswith("-c ")
-    assert calls[1].startswith("-m pip install") and "--target" in calls[1]
+    assert calls[0].startswith("-c ") and "OPENSSL_VERSION_INFO" in calls[1]  # its version, then its OpenSSL
+    assert calls[2].startswith("-m pip install") and "--target" in calls[2]
     root = app_dir / "modules" / "rfsync"
     assert (root / "deps" / "py3.11" / "requests" / "__init__.py").is_file()
     mod = (app_dir / "modules" / "rfsync.mod").read_text()
