@@ -35,6 +35,11 @@ HOUDINI_PYTHON: Dict[str, str] = {"19.5": "3.9", "20.0": "3.10", "20.5": "3.11",
 HOUDINI_PACKAGE = "rfsync.json"
 
 
+BATCH_SCRIPT = "rfsync_batch.py"
+"""The batch entry point at the install root: ``hython <pref>/rfsync/rfsync_batch.py HIP`` (``hython -m`` is
+unconfirmed: hosts.md)."""
+
+
 HOUDINI_ROOT = "rfsync"
 
 
@@ -99,6 +104,7 @@ class HoudiniInstaller(HostInstaller):
         shutil.copytree(REPO / "rfsync_core", staging / "python" / "rfsync_core", ignore=_ignore)
         shutil.copytree(plugin / "otls", staging / "otls", ignore=_ignore)
         shutil.copy2(plugin / "MainMenuCommon.xml", staging / "MainMenuCommon.xml")
+        shutil.copy2(plugin / BATCH_SCRIPT, staging / BATCH_SCRIPT)
 
     def is_ours(self) -> bool:
         return (self.root / MARKER).exists()
@@ -119,7 +125,7 @@ class HoudiniInstaller(HostInstaller):
         staging = self.pref_dir / f".rfsync.new-{uuid.uuid4().hex[:8]}"
         old = self.pref_dir / f".rfsync.old-{uuid.uuid4().hex[:8]}"
         plan.add(f"create {self.packages_dir}", lambda: self.packages_dir.mkdir(parents=True, exist_ok=True))
-        plan.add(f"copy rfsync_houdini, rfsync_core, the rfsync_submit HDA and MainMenuCommon.xml into "
+        plan.add(f"copy rfsync_houdini, rfsync_core, the rfsync_submit HDA, MainMenuCommon.xml and {BATCH_SCRIPT} into "
                  f"{staging.name}/", lambda: self._build(staging))
         py: Optional[str] = None
         if self.deps:
@@ -227,6 +233,7 @@ def run_houdini(args: argparse.Namespace, out: Callable[[str], None] = print) ->
         if args.uninstall:
             out(f"rfsync removed from Houdini ({files}). Restart Houdini.")
         else:
+            scripts = ", ".join(f"hython {i.root / BATCH_SCRIPT} HIP" for i in installers)
             out(f"rfsync installed for Houdini: {files}. Restart Houdini: an 'RFSync' menu and the "
-                "'RFSync Submit' ROP appear; batch: hython -m rfsync_houdini HIP")
+                f"'RFSync Submit' ROP appear; batch: {scripts}")
     return 0

@@ -4,7 +4,7 @@ Thin on purpose: this package makes ``hou`` calls and hands everything else to
 the public façade ``rfsync_core`` and the shared panel in ``rfsync_core.ui``.
 Entry points: the "RFSync" main menu (``MainMenuCommon.xml`` → :mod:`.actions`),
 the ``rfsync_submit`` ROP (its ``PythonModule`` imports :func:`.rop.callback`),
-and ``hython -m rfsync_houdini HIP`` / ``hython <plugin>/python/rfsync_houdini/batch.py HIP`` (batch).
+and ``hython <pref>/rfsync/rfsync_batch.py HIP`` (batch: :mod:`.batch`).
 """
 
 from __future__ import annotations
