@@ -12,11 +12,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import sys
 import uuid
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from .common import (
     MARKER,
@@ -138,17 +139,23 @@ class MayaInstaller(HostInstaller):
                  lambda: write_text_atomic(self.mod_file, mod_text))
         return plan
 
-    def saved_shelf_files(self) -> List[Path]:
-        """``shelf_RenderFarm.mel`` files Maya saved from our shelf (they would call a removed plugin)."""
+    def saved_shelf_files(self) -> Tuple[List[Path], List[Path]]:
+        """(ours, kept): the ``shelf_RenderFarm.mel`` files Maya saved from our shelf in each version's
+        ``prefs/shelves`` (they would call a removed plugin). A file is ours only when every
+        ``shelfButton`` in it runs ``rfsync_maya``; one that also holds a button the artist added is kept
+        (removing it would lose their button, and rewriting Maya's MEL is not ours to do)."""
         app_dir = self.modules_dir.parent
-        out = []
+        ours: List[Path] = []
+        kept: List[Path] = []
         for path in sorted(app_dir.glob("*/prefs/shelves/shelf_RenderFarm.mel")):
             try:
-                if "rfsync_maya" in path.read_text(encoding="utf-8", errors="replace"):
-                    out.append(path)
+                text = path.read_text(encoding="utf-8", errors="replace")
             except OSError:
                 continue
-        return out
+            buttons = re.split(r"\bshelfButton\b", text)[1:]  # one chunk per button, up to the next one
+            if any("rfsync_maya" in b for b in buttons):
+                (ours if all("rfsync_maya" in b for b in buttons) else kept).append(path)
+        return ours, kept
 
     def plan_uninstall(self) -> Plan:
         plan = Plan()
@@ -161,8 +168,12 @@ class MayaInstaller(HostInstaller):
             if not (self.module_root / MARKER).exists():
                 raise InstallError(f"{self.module_root} was not made by install.py: not removing it")
             plan.add(f"remove {self.module_root}", lambda: shutil.rmtree(self.module_root))
-        for shelf in self.saved_shelf_files():
+        ours, kept = self.saved_shelf_files()
+        for shelf in ours:
             plan.add(f"remove the shelf Maya saved from rfsync: {shelf}", shelf.unlink)
+        for shelf in kept:
+            plan.add(f"keep {shelf}: it also holds buttons you added (delete rfsync's buttons from the "
+                     "RenderFarm shelf in Maya, or the file)", lambda: None)
         if not plan.steps:
             plan.add("nothing to remove: rfsync is not installed for Maya here", lambda: None)
         return plan

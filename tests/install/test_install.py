@@ -73,6 +73,40 @@ def test_install_writes_module_and_uninstall_removes_it(app_dir: Path) -> None:
     assert proc.returncode == 0 and "nothing to remove" in proc.stdout
 
 
+SAVED_BUTTON = """    shelfButton
+        -enableCommandRepeat 1
+        -label "{label}"
+        -image "{image}"
+        -style "iconOnly"
+        -command "{command}"
+        -sourceType "python"
+    ;
+"""
+
+
+def saved_shelf(*buttons: str) -> str:
+    """A ``shelf_RenderFarm.mel`` as Maya writes it on exit (hosts.md: label, command, image; no names)."""
+    return "global proc shelf_RenderFarm () {\n    global string $gBuffStr;\n" + "".join(buttons) + "}\n"
+
+
+def test_uninstall_removes_a_saved_shelf_only_if_it_is_ours(app_dir: Path) -> None:
+    """Issue 11 point 6: the saved shelf goes only when every button in it is rfsync's."""
+    assert run("--maya", "--no-deps").returncode == 0
+    ours = SAVED_BUTTON.format(label="Upload scene assets", image="rfsync_upload.svg",
+                               command="import rfsync_maya.actions\\nrfsync_maya.actions.upload_scene_assets()")
+    theirs = SAVED_BUTTON.format(label="Playblast", image="playblast.png", command="cmds.playblast()")
+    only_ours = app_dir / "2025" / "prefs" / "shelves" / "shelf_RenderFarm.mel"
+    mixed = app_dir / "2024" / "prefs" / "shelves" / "shelf_RenderFarm.mel"
+    for path, text in ((only_ours, saved_shelf(ours, ours)), (mixed, saved_shelf(ours, theirs))):
+        path.parent.mkdir(parents=True)
+        path.write_text(text, encoding="utf-8")
+    proc = run("--maya", "--uninstall")
+    assert proc.returncode == 0, proc.stderr
+    assert not only_ours.exists()
+    assert mixed.read_text(encoding="utf-8") == saved_shelf(ours, theirs)  # the artist's button survives
+    assert f"keep {mixed}: it also holds buttons you added" in proc.stdout
+
+
 def test_dry_run_changes_nothing_and_shows_pip_target(app_dir: Path) -> None:
     proc = run("--maya", "--dry-run", "--maya-version", "2024")
     assert proc.returncode == 0, proc.stderr
