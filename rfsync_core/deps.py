@@ -18,7 +18,6 @@ import importlib.util
 import os
 import re
 import sys
-from importlib import metadata
 from typing import Dict, List, Optional, Tuple
 
 __all__ = ["MINIMUM_VERSIONS", "dependency_folder", "dependency_problems", "import_error_message",
@@ -55,11 +54,21 @@ def _found(dist: str, module: str) -> Tuple[Optional[str], Optional[str]]:
         return None, None
     origin = spec.origin
     folder = os.path.dirname(os.path.dirname(origin) if spec.submodule_search_locations else origin)
-    want = re.sub(r"[-_.]+", "-", dist).lower()
-    for found in metadata.distributions(path=[folder]):
-        if re.sub(r"[-_.]+", "-", found.metadata["Name"] or "").lower() == want:
-            return found.version, folder
+    want = _normal(dist)
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        entries = []
+    for entry in entries:  # <name>-<version>.dist-info (or .egg-info) beside the package: no metadata scan
+        stem, ext = os.path.splitext(entry)
+        parts = stem.split("-")
+        if ext in (".dist-info", ".egg-info") and len(parts) >= 2 and _normal(parts[0]) == want:
+            return parts[1], folder
     return "", folder  # found, version unknown (no metadata beside it)
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def dependency_problems(host: str) -> List[str]:
