@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, List
+from typing import Callable, List, Optional, Tuple
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -113,6 +114,39 @@ def _copier(src: Path, dst: Path) -> Callable[[], None]:
         shutil.copytree(src, dst)
 
     return run
+
+
+def openssl_of(python: str) -> Optional[Tuple[int, int, int]]:
+    """The OpenSSL that ``python``'s ssl module is built with, or None when it cannot tell (no ssl module,
+    an answer that is not a version)."""
+    try:
+        out = run_command([python, "-c", "import ssl; print('%d.%d.%d' % ssl.OPENSSL_VERSION_INFO[:3])"]).strip()
+    except InstallError:
+        return None
+    m = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)", out)
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+
+
+def host_requirements(python: Optional[str]) -> List[str]:
+    """What pip installs for a host: :func:`project_requirements`, plus ``urllib3<2`` unless ``python`` (the
+    host's own) has OpenSSL >= 1.1.1 — urllib3 2.x refuses to import on older ones (hosts.md "Learned
+    since"; aws-deadline/deadline-cloud-for-maya issue #133), and without the host's Python we cannot tell."""
+    reqs = project_requirements()
+    openssl = openssl_of(python) if python else None
+    if openssl is None or openssl < (1, 1, 1):
+        reqs.append("urllib3<2")
+    return reqs
+
+
+def pip_command(python: Optional[str], py: str, target: Path) -> List[str]:
+    """pip installing :func:`host_requirements` into ``target``: with the host's own Python when given,
+    else with this one for Python ``py`` (``--python-version``, wheels only)."""
+    common = ["-m", "pip", "install", "--disable-pip-version-check", "--no-warn-script-location",
+              "--target", str(target)]
+    if python:
+        return [python, *common, *host_requirements(python)]
+    return [sys.executable, *common, "--python-version", py, "--only-binary=:all:", "--implementation", "cp",
+            *host_requirements(None)]
 
 
 def python_version_of(python: str) -> str:

@@ -21,7 +21,7 @@ from .common import (
     _copier,
     _ignore,
     _runner,
-    project_requirements,
+    pip_command,
     python_version_of,
     write_text_atomic,
 )
@@ -33,6 +33,11 @@ HOUDINI_PYTHON: Dict[str, str] = {"19.5": "3.9", "20.0": "3.10", "20.5": "3.11",
 
 
 HOUDINI_PACKAGE = "rfsync.json"
+
+
+BATCH_SCRIPT = "rfsync_batch.py"
+"""The batch entry point at the install root: ``hython <pref>/rfsync/rfsync_batch.py HIP`` (``hython -m`` is
+unconfirmed: hosts.md)."""
 
 
 HOUDINI_ROOT = "rfsync"
@@ -57,15 +62,14 @@ def default_houdini_pref_dir(version: str, environ: Optional[Dict[str, str]] = N
     return home / f"houdini{version}"
 
 
-def houdini_package(root: Path, python: Optional[str]) -> Dict[str, object]:
-    """The package JSON: our python folder first on PYTHONPATH, our deps last (Houdini's own win), hpath = root.
-
-    Every PYTHONPATH entry names its ``method`` (Houdini's default method is unconfirmed).
-    """
+def houdini_package(root: Path) -> Dict[str, object]:
+    """The package JSON: only rfsync's own code folder (``python/``: rfsync_houdini, rfsync_core) on
+    PYTHONPATH, hpath = root. Never ``deps/``: PYTHONPATH entries come before site-packages with any
+    ``method``, so they would replace Houdini's own libraries for every tool; ``rfsync_houdini`` appends
+    them to ``sys.path`` itself (``rfsync_core.use_host_dependencies``). The ``method`` is named
+    (Houdini's default is unconfirmed)."""
     base = root.as_posix()
     env: List[Dict[str, object]] = [{"PYTHONPATH": {"value": f"{base}/python", "method": "prepend"}}]
-    if python:
-        env.append({"PYTHONPATH": {"value": f"{base}/deps/py{python}", "method": "append"}})
     return {"env": env, "hpath": base}
 
 
@@ -92,13 +96,7 @@ class HoudiniInstaller(HostInstaller):
         return python_version_of(self.python) if self.python else HOUDINI_PYTHON[self.version]
 
     def pip_command(self, py: str, target: Path) -> List[str]:
-        reqs = project_requirements()
-        if self.python:
-            return [self.python, "-m", "pip", "install", "--disable-pip-version-check", "--no-warn-script-location",
-                    "--target", str(target), *reqs]
-        return [sys.executable, "-m", "pip", "install", "--disable-pip-version-check",
-                "--no-warn-script-location", "--target", str(target), "--python-version", py,
-                "--only-binary=:all:", "--implementation", "cp", *reqs]
+        return pip_command(self.python, py, target)
 
     def _build(self, staging: Path) -> None:
         plugin = REPO / "plugins" / "houdini"
@@ -106,6 +104,7 @@ class HoudiniInstaller(HostInstaller):
         shutil.copytree(REPO / "rfsync_core", staging / "python" / "rfsync_core", ignore=_ignore)
         shutil.copytree(plugin / "otls", staging / "otls", ignore=_ignore)
         shutil.copy2(plugin / "MainMenuCommon.xml", staging / "MainMenuCommon.xml")
+        shutil.copy2(plugin / BATCH_SCRIPT, staging / BATCH_SCRIPT)
 
     def is_ours(self) -> bool:
         return (self.root / MARKER).exists()
@@ -126,7 +125,7 @@ class HoudiniInstaller(HostInstaller):
         staging = self.pref_dir / f".rfsync.new-{uuid.uuid4().hex[:8]}"
         old = self.pref_dir / f".rfsync.old-{uuid.uuid4().hex[:8]}"
         plan.add(f"create {self.packages_dir}", lambda: self.packages_dir.mkdir(parents=True, exist_ok=True))
-        plan.add(f"copy rfsync_houdini, rfsync_core, the rfsync_submit HDA and MainMenuCommon.xml into "
+        plan.add(f"copy rfsync_houdini, rfsync_core, the rfsync_submit HDA, MainMenuCommon.xml and {BATCH_SCRIPT} into "
                  f"{staging.name}/", lambda: self._build(staging))
         py: Optional[str] = None
         if self.deps:
@@ -150,7 +149,7 @@ class HoudiniInstaller(HostInstaller):
                 shutil.rmtree(old)
 
         plan.add(f"put the plugin folder in place: {self.root}", swap)
-        text = json.dumps(houdini_package(self.root, py), indent=4) + "\n"
+        text = json.dumps(houdini_package(self.root), indent=4) + "\n"
         plan.add(f"write {self.package_file} (Houdini {self.version})",
                  lambda: write_text_atomic(self.package_file, text))
         return plan
@@ -234,6 +233,7 @@ def run_houdini(args: argparse.Namespace, out: Callable[[str], None] = print) ->
         if args.uninstall:
             out(f"rfsync removed from Houdini ({files}). Restart Houdini.")
         else:
+            scripts = ", ".join(f"hython {i.root / BATCH_SCRIPT} HIP" for i in installers)
             out(f"rfsync installed for Houdini: {files}. Restart Houdini: an 'RFSync' menu and the "
-                "'RFSync Submit' ROP appear; batch: hython -m rfsync_houdini HIP")
+                f"'RFSync Submit' ROP appear; batch: {scripts}")
     return 0

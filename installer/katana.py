@@ -22,7 +22,7 @@ from .common import (
     _copier,
     _ignore,
     _runner,
-    project_requirements,
+    pip_command,
     python_version_of,
     write_text_atomic,
 )
@@ -146,13 +146,7 @@ class KatanaInstaller(HostInstaller):
         return sorted({KATANA_PYTHON[v] for v in self.versions}, key=lambda s: tuple(map(int, s.split("."))))
 
     def pip_command(self, py: str, target: Path) -> List[str]:
-        reqs = project_requirements()
-        common = ["-m", "pip", "install", "--disable-pip-version-check", "--no-warn-script-location",
-                  "--target", str(target)]
-        if self.katana_python:
-            return [self.katana_python, *common, *reqs]
-        return [sys.executable, *common, "--python-version", py, "--only-binary=:all:", "--implementation", "cp",
-                *reqs]
+        return pip_command(self.katana_python, py, target)
 
     def env_line(self) -> str:
         return katana_env_line(self.resources, self.windows)

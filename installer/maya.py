@@ -12,11 +12,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import sys
 import uuid
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from .common import (
     MARKER,
@@ -28,7 +29,7 @@ from .common import (
     _copier,
     _ignore,
     _runner,
-    project_requirements,
+    pip_command,
     python_version_of,
     write_text_atomic,
 )
@@ -57,14 +58,14 @@ def default_maya_app_dir(environ: Optional[Dict[str, str]] = None, platform: Opt
     return home / "maya"
 
 
-def maya_mod_text(versions: Sequence[str], with_deps: Dict[str, bool]) -> str:
-    """The .mod file: one block per Maya version, each adding rfsync_core and that Python's deps."""
+def maya_mod_text(versions: Sequence[str]) -> str:
+    """The .mod file: one block per Maya version, adding only rfsync's own code (``python/`` = rfsync_core;
+    ``scripts/`` is Maya's automatic). Never ``deps/``: PYTHONPATH entries come before site-packages, so
+    they would replace Maya's own libraries for every tool; ``rfsync_maya`` appends them to ``sys.path``
+    itself (``rfsync_core.use_host_dependencies``)."""
     lines = ["# rfsync for Maya — written by install.py; remove with: python install.py --maya --uninstall"]
     for version in versions:
-        py = MAYA_PYTHON[version]
         lines += ["", f"+ MAYAVERSION:{version} rfsync {VERSION} rfsync", "PYTHONPATH+:=python"]
-        if with_deps.get(py):
-            lines.append(f"PYTHONPATH+:=deps/py{py}")
     return "\n".join(lines) + "\n"
 
 
@@ -89,13 +90,7 @@ class MayaInstaller(HostInstaller):
         return sorted({MAYA_PYTHON[v] for v in self.versions}, key=lambda s: tuple(map(int, s.split("."))))
 
     def pip_command(self, py: str, target: Path) -> List[str]:
-        reqs = project_requirements()
-        if self.mayapy:
-            return [self.mayapy, "-m", "pip", "install", "--disable-pip-version-check", "--no-warn-script-location",
-                    "--target", str(target), *reqs]
-        return [sys.executable, "-m", "pip", "install", "--disable-pip-version-check",
-                "--no-warn-script-location", "--target", str(target), "--python-version", py,
-                "--only-binary=:all:", "--implementation", "cp", *reqs]
+        return pip_command(self.mayapy, py, target)
 
     def _build_module(self, staging: Path) -> None:
         shutil.copytree(REPO / "plugins" / "maya" / "scripts", staging / "scripts", ignore=_ignore)
@@ -139,22 +134,28 @@ class MayaInstaller(HostInstaller):
                 shutil.rmtree(old)
 
         plan.add(f"put the module folder in place: {self.module_root}", swap)
-        mod_text = maya_mod_text(self.versions, kept_deps)
+        mod_text = maya_mod_text(self.versions)
         plan.add(f"write {self.mod_file} (Maya {', '.join(self.versions)})",
                  lambda: write_text_atomic(self.mod_file, mod_text))
         return plan
 
-    def saved_shelf_files(self) -> List[Path]:
-        """``shelf_RenderFarm.mel`` files Maya saved from our shelf (they would call a removed plugin)."""
+    def saved_shelf_files(self) -> Tuple[List[Path], List[Path]]:
+        """(ours, kept): the ``shelf_RenderFarm.mel`` files Maya saved from our shelf in each version's
+        ``prefs/shelves`` (they would call a removed plugin). A file is ours only when every
+        ``shelfButton`` in it runs ``rfsync_maya``; one that also holds a button the artist added is kept
+        (removing it would lose their button, and rewriting Maya's MEL is not ours to do)."""
         app_dir = self.modules_dir.parent
-        out = []
+        ours: List[Path] = []
+        kept: List[Path] = []
         for path in sorted(app_dir.glob("*/prefs/shelves/shelf_RenderFarm.mel")):
             try:
-                if "rfsync_maya" in path.read_text(encoding="utf-8", errors="replace"):
-                    out.append(path)
+                text = path.read_text(encoding="utf-8", errors="replace")
             except OSError:
                 continue
-        return out
+            buttons = re.split(r"\bshelfButton\b", text)[1:]  # one chunk per button, up to the next one
+            if any("rfsync_maya" in b for b in buttons):
+                (ours if all("rfsync_maya" in b for b in buttons) else kept).append(path)
+        return ours, kept
 
     def plan_uninstall(self) -> Plan:
         plan = Plan()
@@ -167,8 +168,12 @@ class MayaInstaller(HostInstaller):
             if not (self.module_root / MARKER).exists():
                 raise InstallError(f"{self.module_root} was not made by install.py: not removing it")
             plan.add(f"remove {self.module_root}", lambda: shutil.rmtree(self.module_root))
-        for shelf in self.saved_shelf_files():
+        ours, kept = self.saved_shelf_files()
+        for shelf in ours:
             plan.add(f"remove the shelf Maya saved from rfsync: {shelf}", shelf.unlink)
+        for shelf in kept:
+            plan.add(f"keep {shelf}: it also holds buttons you added (delete rfsync's buttons from the "
+                     "RenderFarm shelf in Maya, or the file)", lambda: None)
         if not plan.steps:
             plan.add("nothing to remove: rfsync is not installed for Maya here", lambda: None)
         return plan

@@ -95,6 +95,8 @@ _EXPORTS: Dict[str, str] = {
     "send_from_batch": "app.batch",
     "settings_with": "app.batch",
     "default_download_root": "config",
+    # the host plugins: rfsync's own library folder, after the host's site-packages
+    "use_host_dependencies": "deps",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -32,7 +32,7 @@ PUBLIC = {
     "HostAdapter", "expand_file_pattern", "collect_files", "CollectResult", "TaskInfo", "TransferSettings",
     "work_folder", "task_folder", "write_task_configs", "write_upload_manifest", "upload_manifest_job",
     "submit_job", "download_job", "ConsoleProgress", "frame_list", "run_cancellable", "ProgressBars",
-    "EXIT_CANCELLED", "send_from_batch", "settings_with",
+    "EXIT_CANCELLED", "send_from_batch", "settings_with", "use_host_dependencies",
     "__version__",
 }
 

@@ -4,9 +4,9 @@ A script path, not ``mayapy -m rfsync_maya``: mayapy applies module files only i
 ``maya.standalone.initialize()`` and then only to ``os.environ["PYTHONPATH"]``, never to ``sys.path``
 (hosts.md "Learned since"), so a package that only the module provides cannot be found by ``-m``.
 This file sits at the module's root (``<modules>/rfsync/rfsync_batch.py``, written by
-``install.py --maya``) and puts the module's own folders on ``sys.path`` itself: ``scripts`` and
-``python`` first (rfsync's code), the dependencies of this Python (``deps/pyX.Y``) last, so mayapy's
-own packages are never shadowed. In a repository checkout (``plugins/maya/``) it finds the
+``install.py --maya``) and puts the module's code folders first on ``sys.path`` itself (``scripts`` and
+``python``); ``import rfsync_maya`` then appends the dependencies of this Python (``deps/pyX.Y``) last,
+so mayapy's own packages are never shadowed. In a repository checkout (``plugins/maya/``) it finds the
 repository's ``rfsync_core`` instead. Runs at top level; the exit code is :func:`rfsync_maya.batch.main`'s.
 """
 
@@ -17,7 +17,7 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _rfsync_paths() -> None:
-    """Put rfsync's folders on sys.path: code first, dependencies last (never ahead of Maya's own)."""
+    """Put rfsync's code folders first on sys.path (its dependencies: ``rfsync_maya``, last)."""
     python = os.path.join(_HERE, "python")
     if not os.path.isdir(os.path.join(python, "rfsync_core")):  # a repository checkout
         python = os.path.normpath(os.path.join(_HERE, os.pardir, os.pardir))
@@ -25,9 +25,6 @@ def _rfsync_paths() -> None:
         if folder in sys.path:
             sys.path.remove(folder)
         sys.path.insert(0, folder)
-    deps = os.path.join(_HERE, "deps", "py{}.{}".format(*sys.version_info[:2]))
-    if os.path.isdir(deps) and deps not in sys.path:
-        sys.path.append(deps)
 
 
 _rfsync_paths()

@@ -65,7 +65,12 @@ def open_storage(platform: Platform, credentials: Optional[Credentials]) -> Stor
             raise ConfigError(f"platform {platform.name!r} (folder) has no 'root' folder set")
         return FolderStorage(platform.root, **sizes)
     if engine == "s3":
-        from .s3 import S3Storage
+        try:
+            from .s3 import S3Storage
+        except ImportError as err:  # e.g. urllib3 2.x on an old OpenSSL in a host's Python: one line, no traceback
+            from ..deps import import_error_message
+
+            raise ConfigError(import_error_message(err)) from None
 
         if not platform.endpoint or not platform.bucket:
             raise ConfigError(f"platform {platform.name!r} (s3) needs both 'endpoint' and 'bucket'")

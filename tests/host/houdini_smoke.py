@@ -1,7 +1,13 @@
 """In-host smoke test for rfsync's Houdini plugin — run it with a real Houdini's hython (it cannot run in CI).
 
-    # after `python install.py --houdini` (or with PYTHONPATH = the repo and plugins/houdini/python):
-    hython tests/host/houdini_smoke.py [WORK_FOLDER]
+Step by step, for a user with Houdini:
+  1. ``python install.py --houdini --houdini-version 20.5`` (it prints the package file and the batch line,
+     ``hython ~/houdini20.5/rfsync/rfsync_batch.py HIP``); without an install the checkout's copy is used;
+  2. ``hython tests/host/houdini_smoke.py [WORK_FOLDER]`` (set ``RFSYNC_HYTHON`` to hython's path if it is
+     not on PATH: step 6 starts a new one);
+  3. it prints one ``ok:``/``FAILED:`` line per check and ends with ``SMOKE OK`` (exit 0). The
+     ``rfsync: requests from …`` line says whose ``requests`` Houdini imports: Houdini's own when it ships
+     one (rfsync's ``deps/`` are appended after Houdini's site-packages and only fill gaps).
 
 What it does, all inside WORK_FOLDER (default: a new temporary folder):
   1. builds a hip file: a File SOP reading a 5-frame sequence ``$HIP/geo/sim.$F4.bgeo.sc``, a File SOP
@@ -13,7 +19,9 @@ What it does, all inside WORK_FOLDER (default: a new temporary folder):
      are found; the missing file is reported; the ROP's own output is not;
   4. uploads to a folder platform rooted at WORK_FOLDER/farm (no server, no account) and checks every byte
      arrived under farm/input/...;
-  5. prints "SMOKE OK" and leaves through hou.exit(0), or prints what failed and exits 1.
+  5. runs the documented batch line, ``hython <install>/rfsync_batch.py smoke.hip --rop /out/rfsync_smoke``,
+     in a new hython: exit 3 (the missing file), then with ``--allow-missing`` exit 0;
+  6. prints "SMOKE OK" and leaves through hou.exit(0), or prints what failed and exits 1.
 
 Not collected by pytest (the file name does not start with ``test_``).
 """
@@ -21,6 +29,8 @@ Not collected by pytest (the file name does not start with ``test_``).
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -69,10 +79,30 @@ def build_scene(root: Path, hou: Any) -> Path:
     return hip
 
 
+def run_batch_line(work: Path, hip: Path, failures: List[str]) -> None:
+    """The documented batch line in a new hython: the installed ``rfsync_batch.py``, else the checkout's."""
+    import rfsync_houdini
+
+    installed = Path(rfsync_houdini.__file__).resolve().parents[2] / "rfsync_batch.py"
+    script = installed if installed.is_file() else REPO / "plugins" / "houdini" / "rfsync_batch.py"
+    hython = os.environ.get("RFSYNC_HYTHON") or shutil.which("hython")
+    if not hython:
+        check(False, "hython found (set RFSYNC_HYTHON) to run the batch line", failures)
+        return
+    env = dict(os.environ, RFSYNC_LOCAL_ROOT=str(work / "farm-batch"))
+    line = [hython, str(script), str(hip), "--rop", "/out/rfsync_smoke"]
+    code = subprocess.run(line, env=env, timeout=900).returncode
+    check(code == 3, f"batch exits 3 for the missing file (got {code}): {' '.join(line)}", failures)
+    code = subprocess.run([*line, "--allow-missing"], env=env, timeout=900).returncode
+    check(code == 0, f"batch --allow-missing exits 0 (got {code})", failures)
+
+
 def main() -> int:
     import hou
 
     ensure_importable()
+    import requests
+    import rfsync_houdini
     from rfsync_houdini.host import HoudiniHost, frame_numbers, rop_frame_range
 
     from rfsync_core import Client, Uploader, write_upload_manifest
@@ -80,6 +110,8 @@ def main() -> int:
     work = Path(sys.argv[1] if len(sys.argv) > 1 else tempfile.mkdtemp(prefix="rfsync_houdini_smoke_"))
     root = (work / "proj").resolve()
     failures: List[str] = []
+    check(not rfsync_houdini.DEPENDENCY_PROBLEMS, "rfsync's libraries are there and new enough", failures)
+    print("rfsync: requests from", requests.__file__)
     hip = build_scene(root, hou)
     rop: Any = hou.node("/out/rfsync_smoke")  # an OpNode (hou.node() is typed as the base Node)
     check(rop.parm("upload") is not None and rop.parm("submit") is not None, "ROP has Upload/Submit", failures)
@@ -103,6 +135,7 @@ def main() -> int:
     for path in collected.found:
         copy = work / "farm" / "input" / os.path.abspath(path).replace("\\", "/").replace(":", "").lstrip("/")
         check(copy.is_file() and copy.read_bytes() == Path(path).read_bytes(), f"arrived: {copy}", failures)
+    run_batch_line(work, hip, failures)
     print("SMOKE OK" if not failures else f"SMOKE FAILED ({len(failures)})")
     return 0 if not failures else 1
 

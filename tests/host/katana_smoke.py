@@ -1,15 +1,25 @@
 """In-host smoke test for rfsync's Katana plugin — run it with a real Katana (it cannot run in CI).
 
-    # with KATANA_RESOURCES including rfsync's resources folder (install.py --katana, or the repo's
-    # plugins/katana/resources):
-    katana --script tests/host/katana_smoke.py [WORK_FOLDER]
+Step by step, for a user with Katana (and a render licence):
+  1. ``python install.py --katana`` (it prints the launcher, ``rfsync-katana``, and the batch line);
+  2. ``<install>/bin/rfsync-katana --script tests/host/katana_smoke.py [WORK_FOLDER]`` — or plain
+     ``katana --script …`` with rfsync's ``resources`` folder (or the repo's ``plugins/katana/resources``)
+     on ``KATANA_RESOURCES``;
+  3. it prints one ``ok:``/``FAILED:`` line per check and ends with ``SMOKE OK`` (exit 0). The
+     ``rfsync: requests from …`` line says whose ``requests`` Katana imports (Katana's own when it ships
+     one: rfsync's ``deps/`` are appended after its site-packages). A ``skipped:`` line means this Katana
+     has no such shading node (no renderer plug-in): step 1b was not checked.
 
 What it does, all inside WORK_FOLDER (default: a new temporary folder):
   1. builds a small project: an Alembic_In node and a UsdIn node pointing at real files, and an
      Alembic_In node pointing at a missing file; saves it as WORK_FOLDER/proj/smoke.katana
      (``NodegraphAPI.CreateNode(type, parent)`` and ``param.setValue(value, time)`` are used here
      only; they are not in our host notes, so a failure there is a smoke-script problem);
-  2. collects with rfsync_katana.collect.collect_scene() and checks: both files and the project are
+     1b. for each renderer plug-in present, a shading node (PrmanShadingNode ``PxrTexture``,
+     ArnoldShadingNode ``image``) whose ``parameters.filename.value`` names a real texture — the
+     parameter layout and the by-name rule the plugin relies on (``nodeType`` then
+     ``checkDynamicParameters()``, as 3rd-party scripts do: unconfirmed here);
+  2. collects with rfsync_katana.collect.collect_scene() and checks: every file and the project are
      found, the missing file is reported;
   3. checks the Qt binding rule (PyQt5 before Katana 8, PySide6 from 8) against KatanaInfo.version;
   4. uploads the project's upload.json to a folder platform rooted at WORK_FOLDER/farm (no server,
@@ -37,15 +47,17 @@ def add_rfsync_to_path() -> None:
     for folder in os.environ.get("KATANA_RESOURCES", "").split(os.pathsep):
         if folder and os.path.isfile(os.path.join(folder, "Python", "rfsync_katana", "__init__.py")):
             sys.path.insert(0, os.path.join(folder, "Python"))
-            from rfsync_katana.paths import add_dependency_paths
+            import rfsync_katana  # noqa: F401  (appends rfsync's deps/pyX.Y after Katana's own packages)
 
-            add_dependency_paths(folder)
             return
     raise SystemExit("rfsync's resources folder is not in KATANA_RESOURCES")
 
 
 def set_string(node: Any, name: str, value: str) -> None:
     node.getParameter(name).setValue(value, 0)
+
+
+SHADING_TEXTURES = (("PrmanShadingNode", "PxrTexture"), ("ArnoldShadingNode", "image"))
 
 
 def build_project(work: Path) -> Path:
@@ -63,6 +75,17 @@ def build_project(work: Path) -> Path:
     set_string(usd, "fileName", str(proj / "usd" / "set.usda"))
     gone = NodegraphAPI.CreateNode("Alembic_In", root)
     set_string(gone, "abcAsset", str(proj / "cache" / "missing.abc"))
+    for node_type, shader in SHADING_TEXTURES:
+        try:
+            node = NodegraphAPI.CreateNode(node_type, root)
+            set_string(node, "nodeType", shader)
+            node.checkDynamicParameters()
+            texture = proj / "tex" / f"{shader}.exr"
+            texture.parent.mkdir(exist_ok=True)
+            texture.write_bytes(os.urandom(512))
+            set_string(node, "parameters.filename.value", str(texture))
+        except Exception as err:  # no such renderer plug-in in this Katana
+            print(f"skipped: {node_type} {shader} ({err})")
     scene = proj / "smoke.katana"
     KatanaFile.Save(str(scene))
     return scene
@@ -90,7 +113,13 @@ def main() -> int:
     print("found:", names)
     print("missing:", result.missing)
     print("warnings:", result.warnings)
-    for name in ("anim.abc", "set.usda", "smoke.katana"):
+    import requests
+    import rfsync_katana
+
+    check(not rfsync_katana.DEPENDENCY_PROBLEMS, "rfsync's libraries are there and new enough", failures)
+    print("rfsync: requests from", requests.__file__)
+    made = [f"{shader}.exr" for _type, shader in SHADING_TEXTURES if (work / "proj" / "tex" / f"{shader}.exr").exists()]
+    for name in ("anim.abc", "set.usda", "smoke.katana", *made):
         check(name in names, f"collect finds {name}", failures)
     check(any(p.endswith("missing.abc") for p in result.missing), "collect reports missing.abc", failures)
     version = katana_version()

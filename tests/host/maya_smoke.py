@@ -6,7 +6,9 @@ Step by step, for a user with Maya:
   2. ``<MAYA_LOCATION>/bin/mayapy tests/host/maya_smoke.py [WORK_FOLDER]`` — set ``RFSYNC_MAYA_MODULE``
      to the module folder if it is not in the default place (without an install it uses the checkout's
      ``plugins/maya``);
-  3. it prints one ``ok:``/``FAILED:`` line per check and ends with ``SMOKE OK`` (exit 0).
+  3. it prints one ``ok:``/``FAILED:`` line per check and ends with ``SMOKE OK`` (exit 0). The
+     ``rfsync: requests from …`` line says whose ``requests`` Maya imports: Maya's own when it ships one
+     (rfsync's ``deps/`` only fill gaps); an ``rfsync needs …`` line names a library that is too old.
 
 What it does, all inside WORK_FOLDER (default: a new temporary folder):
   1. puts the module's folders on ``sys.path`` exactly as ``rfsync_batch.py`` does (mayapy never
@@ -53,13 +55,11 @@ def module_root() -> Path:
 
 
 def use_module(root: Path) -> None:
-    """What rfsync_batch.py does before importing rfsync: code first on sys.path, deps last."""
+    """What rfsync_batch.py does before importing rfsync: code first on sys.path (``import rfsync_maya``
+    then appends the module's ``deps/pyX.Y`` after Maya's own site-packages)."""
     python = root / "python" if (root / "python" / "rfsync_core").is_dir() else root.parents[1]
     for folder in (str(python), str(root / "scripts")):
         sys.path.insert(0, folder)
-    deps = root / "deps" / "py{}.{}".format(*sys.version_info[:2])
-    if deps.is_dir():
-        sys.path.append(str(deps))
 
 
 def check(ok: bool, what: str, failures: List[str]) -> None:
@@ -107,9 +107,15 @@ def main() -> int:
     maya.standalone.initialize(name="python")
     failures: List[str] = []
     try:
+        import rfsync_maya
         from rfsync_maya import collect
 
         from rfsync_core.app import TransferSettings, upload_manifest_job, write_upload_manifest
+
+        check(not rfsync_maya.DEPENDENCY_PROBLEMS, "rfsync's libraries are there and new enough", failures)
+        import requests
+
+        print("rfsync: requests from", requests.__file__)
 
         scene = build_scene(work)
         result = collect.collect_scene()

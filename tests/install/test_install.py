@@ -73,6 +73,40 @@ def test_install_writes_module_and_uninstall_removes_it(app_dir: Path) -> None:
     assert proc.returncode == 0 and "nothing to remove" in proc.stdout
 
 
+SAVED_BUTTON = """    shelfButton
+        -enableCommandRepeat 1
+        -label "{label}"
+        -image "{image}"
+        -style "iconOnly"
+        -command "{command}"
+        -sourceType "python"
+    ;
+"""
+
+
+def saved_shelf(*buttons: str) -> str:
+    """A ``shelf_RenderFarm.mel`` as Maya writes it on exit (hosts.md: label, command, image; no names)."""
+    return "global proc shelf_RenderFarm () {\n    global string $gBuffStr;\n" + "".join(buttons) + "}\n"
+
+
+def test_uninstall_removes_a_saved_shelf_only_if_it_is_ours(app_dir: Path) -> None:
+    """Issue 11 point 6: the saved shelf goes only when every button in it is rfsync's."""
+    assert run("--maya", "--no-deps").returncode == 0
+    ours = SAVED_BUTTON.format(label="Upload scene assets", image="rfsync_upload.svg",
+                               command="import rfsync_maya.actions\\nrfsync_maya.actions.upload_scene_assets()")
+    theirs = SAVED_BUTTON.format(label="Playblast", image="playblast.png", command="cmds.playblast()")
+    only_ours = app_dir / "2025" / "prefs" / "shelves" / "shelf_RenderFarm.mel"
+    mixed = app_dir / "2024" / "prefs" / "shelves" / "shelf_RenderFarm.mel"
+    for path, text in ((only_ours, saved_shelf(ours, ours)), (mixed, saved_shelf(ours, theirs))):
+        path.parent.mkdir(parents=True)
+        path.write_text(text, encoding="utf-8")
+    proc = run("--maya", "--uninstall")
+    assert proc.returncode == 0, proc.stderr
+    assert not only_ours.exists()
+    assert mixed.read_text(encoding="utf-8") == saved_shelf(ours, theirs)  # the artist's button survives
+    assert f"keep {mixed}: it also holds buttons you added" in proc.stdout
+
+
 def test_dry_run_changes_nothing_and_shows_pip_target(app_dir: Path) -> None:
     proc = run("--maya", "--dry-run", "--maya-version", "2024")
     assert proc.returncode == 0, proc.stderr
@@ -83,7 +117,29 @@ def test_dry_run_changes_nothing_and_shows_pip_target(app_dir: Path) -> None:
     assert "--python-version 3.10" in line and "--only-binary=:all:" in line
     assert re.search(r"--target \S+/deps/py3\.10", line)
     assert "requests>=2.28" in line and "Qt.py>=1.4" in line
+    assert line.endswith(" urllib3<2")  # no mayapy to ask for its OpenSSL: the urllib3 that works on any
     assert all(line.startswith("would: ") for line in proc.stdout.splitlines())
+
+
+@pytest.mark.skipif(os.name == "nt", reason="the fake mayapy is a POSIX shell script")
+@pytest.mark.parametrize("openssl, pinned", [("1.0.2", True), ("1.1.1", False), ("3.0.13", False),
+                                             ("no ssl module", True)])
+def test_urllib3_below_2_for_a_mayapy_with_old_openssl(tmp_path: Path, app_dir: Path, openssl: str,
+                                                       pinned: bool) -> None:
+    """Issue 11 point 5: the installer asks the host's Python for ``ssl.OPENSSL_VERSION_INFO``."""
+    fake = tmp_path / "mayapy"
+    answer = "echo 'ModuleNotFoundError: No module named _ssl' >&2; exit 1" if openssl == "no ssl module" \
+        else f"echo {openssl}"
+    fake.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = "-c" ]; then case "$2" in *OPENSSL_VERSION_INFO*) ' + answer + ";; *) echo 3.11;; esac; "
+        "exit 0; fi\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    proc = run("--maya", "--dry-run", "--mayapy", str(fake), "--maya-version", "2025")
+    assert proc.returncode == 0, proc.stderr
+    (line,) = [line for line in proc.stdout.splitlines() if "pip install" in line]
+    assert line.startswith(f"would: install dependencies for Python 3.11: {fake} -m pip install")
+    assert ("urllib3<2" in line) is pinned, line
 
 
 def test_modules_dir_option_and_user_files_untouched(tmp_path: Path, app_dir: Path) -> None:
@@ -115,17 +171,18 @@ def test_mayapy_pip_installs_into_the_module(tmp_path: Path, app_dir: Path) -> N
     proc = run("--maya", "--mayapy", str(fake), "--maya-version", "2025")
     assert proc.returncode == 0, proc.stderr
     calls = log.read_text().splitlines()
-    assert calls[0].startswith("-c ")
-    assert calls[1].startswith("-m pip install") and "--target" in calls[1]
+    assert calls[0].startswith("-c ") and "OPENSSL_VERSION_INFO" in calls[1]  # its version, then its OpenSSL
+    assert calls[2].startswith("-m pip install") and "--target" in calls[2]
     root = app_dir / "modules" / "rfsync"
     assert (root / "deps" / "py3.11" / "requests" / "__init__.py").is_file()
     mod = (app_dir / "modules" / "rfsync.mod").read_text()
-    assert "+ MAYAVERSION:2025 rfsync 0.1.0 rfsync\nPYTHONPATH+:=python\nPYTHONPATH+:=deps/py3.11" in mod
+    assert "+ MAYAVERSION:2025 rfsync 0.1.0 rfsync\nPYTHONPATH+:=python\n" in mod
+    assert "deps" not in mod  # rfsync_maya appends them to sys.path, after Maya's own (test_install_isolation)
 
     proc = run("--maya", "--no-deps", "--maya-version", "2025")  # reinstall keeps the deps
     assert proc.returncode == 0, proc.stderr
     assert (root / "deps" / "py3.11" / "requests" / "__init__.py").is_file()
-    assert "PYTHONPATH+:=deps/py3.11" in (app_dir / "modules" / "rfsync.mod").read_text()
+    assert "deps" not in (app_dir / "modules" / "rfsync.mod").read_text()
 
 
 @pytest.mark.skipif(os.name == "nt", reason="the fake mayapy is a POSIX shell script")

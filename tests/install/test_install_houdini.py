@@ -71,12 +71,11 @@ def test_default_pref_dirs(inst: ModuleType) -> None:
 
 
 def test_package_json_sets_methods_and_hpath(inst: ModuleType, tmp_path: Path) -> None:
-    package = inst.houdini_package(tmp_path / "rfsync", "3.11")
+    package = inst.houdini_package(tmp_path / "rfsync")
     base = (tmp_path / "rfsync").as_posix()
     assert package["hpath"] == base
     assert package["env"] == [
         {"PYTHONPATH": {"value": f"{base}/python", "method": "prepend"}},
-        {"PYTHONPATH": {"value": f"{base}/deps/py3.11", "method": "append"}},
     ]
     assert inst.HOUDINI_PYTHON == {"19.5": "3.9", "20.0": "3.10", "20.5": "3.11", "21.0": "3.11"}
     with pytest.raises(inst.InstallError, match="unknown Houdini version"):
@@ -104,7 +103,7 @@ def test_install_reinstall_uninstall(inst: ModuleType, tmp_path: Path, fake_pyth
         assert (root / rel).is_file(), rel
     assert not list(root.rglob("__pycache__"))
     package = json.loads((pref / "packages" / "rfsync.json").read_text(encoding="utf-8"))
-    assert package == inst.houdini_package(root, "3.11")
+    assert package == inst.houdini_package(root)
     assert [p.name for p in pref.iterdir() if p.name.startswith(".rfsync")] == []  # no staging left
     # reinstall without deps keeps those of the first install
     execute(inst.HoudiniInstaller(pref, "20.5", deps=False).plan_install())

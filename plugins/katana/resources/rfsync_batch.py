@@ -42,9 +42,6 @@ def _main() -> int:
     python_dir = os.path.join(resources, "Python")
     if python_dir not in sys.path:
         sys.path.insert(0, python_dir)
-    from rfsync_katana.paths import add_dependency_paths
-
-    add_dependency_paths(resources)
     from rfsync_katana.batch import main
 
     return main(_script_args(sys.argv))

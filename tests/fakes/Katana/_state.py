@@ -201,6 +201,25 @@ class State:
         self.dirty = True
         return node
 
+    def add_shading_node(self, name: str, type: str, shader: str, params: Dict[str, Any],
+                         parent: Optional[str] = None) -> Node:
+        """A renderer's shading node (``ArnoldShadingNode``, ``PrmanShadingNode``, ``DlShadingNode``,
+        ``RedshiftShadingNode``) as Katana builds it from the shader's .args: top-level ``name`` and
+        ``nodeType`` (the shader, e.g. ``PxrTexture``, ``image``), and each shader parameter as a group
+        ``parameters.<p>`` holding ``enable`` and ``value`` (3rd-party scripts read
+        ``parameters.<p>.value`` after checking ``nodeType``; see tests/fakes/README.md). **No hint
+        strings**: whether .args widget hints reach ``getHintString()`` is unconfirmed, so the fake
+        gives the worst case — a plugin must find textures by name."""
+        node = self.add_node(name, type, parent)
+        node.getParameters().add("name", "string", name)
+        node.getParameters().add("nodeType", "string", shader)
+        group = node.getParameters().add("parameters", "group")
+        for pname, value in params.items():
+            entry = group.add(pname, "group")
+            entry.add("enable", "number", 1.0)
+            entry.add("value", "number" if isinstance(value, (int, float)) else "string", value)
+        return node
+
     def root_value(self, name: str) -> Any:
         param = self.nodes["rootNode"].getParameter(name)
         return None if param is None else param.getValue(0)

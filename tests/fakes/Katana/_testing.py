@@ -23,12 +23,14 @@ FILES = {
     "cache/anim.abc": b"abc",
     "usd/set.usd": b"#usda 1.0",
     "shots/textures/relative.png": b"rel",
+    "tex/dl_bark.exr": b"dl", "tex/rs_moss.exr": b"rs", "tex/custom.exr": b"c",
     "extra/a.txt": b"a",
     "unrelated/not_used.exr": b"no",
 }
 
 EXPECTED_FOUND = [
     "cache/anim.abc", "extra/a.txt", "shots/sh010.katana", "shots/textures/relative.png",
+    "tex/custom.exr", "tex/dl_bark.exr", "tex/rs_moss.exr",
     "tex/seq/fire.0001.exr", "tex/seq/fire.0002.exr", "tex/seq/fire.0003.exr",
     "tex/wood.1001.exr", "tex/wood.1001.tx", "tex/wood.1002.exr", "tex/wood.1011.exr", "usd/set.usd",
 ]
@@ -53,22 +55,28 @@ def build_scene(root: Path, state: Optional[State] = None, save_as: str = "shots
     usd.getParameters().add("location", "string", "/root/world/set")
     usd.getParameters().add("fileName", "string", f"  {root}/usd/set.usd  ")  # known param, no hint
 
-    wood = state.add_node("woodTex", "PrmanShadingNode")
-    group = wood.getParameters().add("parameters", "group").add("filename", "group")
-    group.add("enable", "number", 1.0)
-    group.add("value", "string", f"{root}/tex/wood.<UDIM>.exr", ASSET_HINT)
+    # shading nodes as Katana builds them from .args: textures found by parameter name, no hints
+    state.add_node("lookMaterial", "NetworkMaterialCreate")
+    state.add_shading_node("woodTex", "PrmanShadingNode", "PxrTexture",
+                           {"filename": f"{root}/tex/wood.<UDIM>.exr", "linearize": 1.0}, parent="lookMaterial")
+    state.add_shading_node("relTex", "ArnoldShadingNode", "image",
+                           {"filename": "textures/relative.png", "color_space": "auto", "uvset": ""},
+                           parent="lookMaterial")
+    state.add_shading_node("barkTex", "DlShadingNode", "dlTexture", {"textureFile": f"{root}/tex/dl_bark.exr"})
+    state.add_shading_node("mossTex", "RedshiftShadingNode", "TextureSampler",
+                           {"tex0": f"{root}/tex/rs_moss.exr", "tex0_colorSpace": "sRGB"})
+    state.add_shading_node("missingTex", "PrmanShadingNode", "PxrTexture", {"filename": f"{root}/tex/missing.exr"})
+    state.add_shading_node("surface", "ArnoldShadingNode", "standard_surface", {"base": 0.8, "name": "skin"})
 
     fire = state.add_node("fireSeq", "ImageRead")
     fire.getParameters().add("file", "string", f"{root}/tex/seq/fire.####.exr")
 
-    rel_tex = state.add_node("relTex", "PrmanShadingNode")
-    rel_tex.getParameters().add("texture", "string", "textures/relative.png", FILE_HINT_JSON)
-    rel_tex.getParameters().add("label", "string", "not a file", "{'widget': 'text'}")
-    rel_tex.getParameters().add("count", "number", 3.0, "{'widget': 'fileInput'}")  # not a string
-    rel_tex.getParameters().add("files", "group", None, "{'widget': 'fileInput'}")
-
-    missing = state.add_node("missingTex", "PrmanShadingNode")
-    missing.getParameters().add("texture", "string", f"{root}/tex/missing.exr", FILE_HINT_JSON)
+    custom = state.add_node("customTex", "StudioTextureMacro")  # any node: file-hinted strings count
+    custom.getParameters().add("map", "string", f"{root}/tex/custom.exr", FILE_HINT_JSON)
+    custom.getParameters().add("label", "string", "not a file", "{'widget': 'text'}")
+    custom.getParameters().add("count", "number", 3.0, "{'widget': 'fileInput'}")  # not a string
+    custom.getParameters().add("files", "group", None, "{'widget': 'fileInput'}")
+    custom.getParameters().add("filename", "string", "not/a/shading/node.exr")  # a name alone: only on shaders
 
     asset_id = state.add_node("chairAsset", "Alembic_In")
     asset_id.getParameters().add("abcAsset", "string", "asset://show/chair?v=3", ASSET_HINT)

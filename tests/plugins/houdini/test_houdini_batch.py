@@ -142,3 +142,31 @@ def test_batch_failed_file_exits_1(tmp_path: Path, hip: Path) -> None:
     proc = run_batch(tmp_path, str(hip))
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "failed" in proc.stderr
+
+
+def test_installed_batch_script_works_on_a_plain_install(tmp_path: Path, hip: Path) -> None:
+    """The documented line, ``hython <pref>/rfsync/rfsync_batch.py HIP``, with nothing of rfsync on PYTHONPATH
+    (whether hython applied the package's env is unconfirmed): the script finds the installed copy itself."""
+    without_missing(hip)
+    pref = tmp_path / "houdini20.5"
+    install = subprocess.run([sys.executable, str(REPO / "install.py"), "--houdini", "--houdini-version", "20.5",
+                              "--houdini-pref-dir", str(pref), "--houdini-no-deps"], capture_output=True, text=True,
+                             timeout=120, cwd=str(tmp_path))
+    assert install.returncode == 0, install.stderr
+    script = pref / "rfsync" / "rfsync_batch.py"
+    assert f"batch: hython {script} HIP" in install.stdout
+    env = dict(os.environ, PYTHONPATH=str(FAKES_DIR), HOUDINI_PATH=os.pathsep.join([str(pref / "rfsync"), "&"]),
+               RFSYNC_FAKE_HOU_LOG=str(tmp_path / "hou.log"), RFSYNC_LOCAL_ROOT=str(tmp_path / "farm"))
+    env.pop("RFSYNC_FAKE_HOU_UI", None)
+    proc = subprocess.run([sys.executable, str(script), str(hip), "--rop", "/out/karma1"], env=env,
+                          capture_output=True, text=True, timeout=120, cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert f"rfsync: rfsync_houdini from {pref / 'rfsync' / 'python'}" in proc.stderr  # the installed copy
+    assert farm_file(tmp_path, "geo/sim.0001.bgeo.sc").is_file()
+
+
+def test_docs_show_the_script_entry_point() -> None:
+    for doc in (REPO / "README.md", REPO / "plugins" / "houdini" / "README.md"):
+        text = doc.read_text(encoding="utf-8")
+        commands = [line.strip() for line in text.splitlines() if line.startswith("    hython ")]
+        assert commands and all("/rfsync_batch.py " in c for c in commands), (doc, commands)

@@ -58,7 +58,8 @@ def test_fake_parameters_follow_katana(tmp_path: Path, katana: Any) -> None:
     node = NodegraphAPI.GetNode("woodTex")
     param = node.getParameter("parameters.filename.value")
     assert param.getFullName() == "woodTex.parameters.filename.value"
-    assert param.getType() == "string" and "assetIdInput" in param.getHintString()
+    assert param.getType() == "string" and param.getHintString() == ""  # .args hints: unconfirmed, none here
+    assert node.getParameter("nodeType").getValue(0) == "PxrTexture"
     assert node.getParameter("parameters.nope") is None
     with pytest.raises(TypeError):
         param.getValue()  # type: ignore[call-arg]  # the frame time is required
@@ -180,17 +181,21 @@ def test_dependency_paths_repo_and_installed_layouts(tmp_path: Path, katana: Any
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     from rfsync_katana import paths
 
-    assert paths.dependency_dirs(str(KATANA_RESOURCES)) == [str(REPO)]  # a checkout: the repo root
+    from rfsync_core import use_host_dependencies  # what ``import rfsync_katana`` calls
+
+    assert paths.checkout_root(str(KATANA_RESOURCES)) == str(REPO)  # a checkout: the repo root
     installed = tmp_path / "resources"
     (installed / "Python" / "rfsync_core").mkdir(parents=True)
     (installed / "Python" / "rfsync_core" / "__init__.py").write_text("")
+    assert paths.checkout_root(str(installed)) is None
     deps = installed / "deps" / f"py{sys.version_info[0]}.{sys.version_info[1]}"
-    assert paths.dependency_dirs(str(installed)) == []
     deps.mkdir(parents=True)
     monkeypatch.setattr(sys, "path", list(sys.path))
-    assert paths.add_dependency_paths(str(installed)) == [str(deps)]
+    use_host_dependencies(str(installed / "Python" / "rfsync_katana" / "__init__.py"), "Katana")
     assert sys.path[-1] == str(deps)  # appended: Katana's own packages win
-    assert paths.add_dependency_paths(str(installed)) == []  # once
+    use_host_dependencies(str(installed / "Python" / "rfsync_katana" / "__init__.py"), "Katana")
+    assert sys.path.count(str(deps)) == 1  # once
+
 
 
 def test_plugin_sources_compile_for_python_39() -> None:

@@ -1,4 +1,5 @@
-"""``hython -m rfsync_houdini HIP [--rop PATH] [--submit] [--platform P]`` (see :mod:`.batch`)."""
+"""``python -m rfsync_houdini HIP …`` where ``python/`` is on the path (see :mod:`.batch`; the documented
+hython entry is ``<pref>/rfsync/rfsync_batch.py``: ``hython -m`` is unconfirmed)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
-"""Batch mode: ``hython -m rfsync_houdini HIP [--rop PATH] [--submit] [--platform P] …``.
+"""Batch mode: ``hython <pref>/rfsync/rfsync_batch.py HIP [--rop PATH] [--submit] [--platform P] …``.
 
-Also runs as a script (``hython <plugin>/python/rfsync_houdini/batch.py HIP …``)
-because ``hython -m`` is unconfirmed. Loads the hip file (``hou.LoadWarning`` is
+The documented entry is that script at the install root (``hython -m`` is unconfirmed: whether the
+package's PYTHONPATH is applied before ``-m`` looks the package up is not known). ``-m rfsync_houdini`` and
+running this file as a script still work where ``python/`` is on the path. Loads the hip file (``hou.LoadWarning`` is
 reported, not fatal), collects its files, writes the config files into the hip's
 rfsync work folder, uploads with console progress and exits through
 ``hou.exit``. Exit codes: 0 done; 1 a transfer or setup error; 2 bad arguments;
@@ -28,7 +29,7 @@ from rfsync_core.app.batch import (  # noqa: F401 (the exit codes are this modul
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="hython -m rfsync_houdini",
+        prog="hython rfsync_batch.py",
         description="Upload a hip file and every file it needs to the render farm (and submit it).")
     parser.add_argument("hip", help="the hip file (.hip/.hiplc/.hipnc)")
     parser.add_argument("--rop", help="the ROP to submit (an rfsync_submit ROP or a render ROP such as "

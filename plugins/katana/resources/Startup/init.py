@@ -25,9 +25,6 @@ def _rfsync_startup() -> None:
         python_dir = os.path.join(resources, "Python")
         if python_dir not in sys.path:
             sys.path.insert(0, python_dir)
-        from rfsync_katana.paths import add_dependency_paths
-
-        add_dependency_paths(resources)
         from rfsync_katana.startup import register_callbacks
 
         register_callbacks()

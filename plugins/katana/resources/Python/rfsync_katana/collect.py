@@ -4,6 +4,13 @@ Walks ``NodegraphAPI.GetAllNodes()`` and reads, per node:
 
 - the known asset parameters: ``Alembic_In.abcAsset``, ``UsdIn.fileName`` (hosts.md) and
   ``ImageRead.file`` (unconfirmed: harmless when the parameter does not exist);
+- on renderers' shading nodes (``ArnoldShadingNode``, ``PrmanShadingNode``, ``DlShadingNode``,
+  ``RedshiftShadingNode``, any ``*ShadingNode``; inside a ``NetworkMaterialCreate`` or not), the shader
+  parameters whose *name* says texture: ``parameters.<name>`` or ``parameters.<name>.value`` for
+  ``filename``/``fileName``, ``file``, ``texture``, ``tex``, ``textureFile``, ``fileTextureName``, with an
+  optional index (``tex0``, ``filename1``) — PxrTexture and Arnold ``image`` use ``filename``,
+  Redshift ``TextureSampler`` ``tex0``, 3Delight ``dlTexture`` ``textureFile`` (see plugins/katana/README.md
+  for the sources). These come from the shader's .args, whose hints are unconfirmed, so names count;
 - every ``string``/``stringArray`` parameter whose hint widget is ``assetIdInput`` or
   ``fileInput`` (hint strings are dicts written as text; 3rd-party API stub).
 
@@ -30,6 +37,10 @@ KNOWN_ASSET_PARAMS: Dict[str, Tuple[str, ...]] = {
     "UsdIn": ("fileName",),
     "ImageRead": ("file",),  # unconfirmed parameter name
 }
+SHADING_NODE_SUFFIX = "ShadingNode"
+"""ArnoldShadingNode, PrmanShadingNode, DlShadingNode, RedshiftShadingNode… (one per renderer plug-in)."""
+TEXTURE_PARAM_RE = re.compile(r"^(filename|file|texture|tex|texturefile|filetexturename)\d*$", re.IGNORECASE)
+"""Shader parameter names that hold a texture file (ciokatana ``asset_scraper.py``; renderer scripts)."""
 ASSET_WIDGETS = ("assetIdInput", "fileInput")
 STRING_TYPES = ("string", "stringArray")
 
@@ -85,14 +96,30 @@ def is_asset_param(param: Any) -> bool:
     return parent is not None and parent.getType() == "stringArray" and hint_widget(parent) in ASSET_WIDGETS
 
 
+def shading_texture_params(node: Any) -> List[Any]:
+    """A shading node's string parameters named like a texture (``parameters.<name>[.value]``)."""
+    if not str(node.getType()).endswith(SHADING_NODE_SUFFIX):
+        return []
+    group = node.getParameter("parameters")
+    out = []
+    for child in (group.getChildren() or []) if group is not None else []:
+        if not TEXTURE_PARAM_RE.match(str(child.getName())):
+            continue
+        values = [c for c in child.getChildren() or [] if c.getName() == "value"] \
+            if child.getType() == "group" else [child]  # getChildren: in hosts.md; getChild is not
+        out += [v for v in values if v.getType() in STRING_TYPES]
+    return out
+
+
 def node_asset_params(node: Any) -> List[Any]:
-    """The parameters of ``node`` that name files: the known ones, then every file-hinted string."""
+    """The parameters of ``node`` that name files: the known ones, shading-node textures by name, then
+    every file-hinted string."""
     node_type = str(node.getType())
     params: List[Any] = []
     seen: Set[str] = set()
-    for name in KNOWN_ASSET_PARAMS.get(node_type, ()):
-        param = node.getParameter(name)
-        if param is not None:
+    known = [node.getParameter(name) for name in KNOWN_ASSET_PARAMS.get(node_type, ())]
+    for param in [p for p in known if p is not None] + shading_texture_params(node):
+        if str(param.getFullName()) not in seen:
             params.append(param)
             seen.add(str(param.getFullName()))
     root = node.getParameters()

@@ -69,7 +69,7 @@ class KatanaHost:
         """Katana's main window (a QMainWindow) for parenting panels; None in script mode."""
         if self.is_batch():
             return None
-        from Katana import UI4
+        import UI4  # top level: the Katana package gets UI4 only once the GUI runs (types-katana)
 
         return UI4.App.MainWindow.GetMainWindow()
 

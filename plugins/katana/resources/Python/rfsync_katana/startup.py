@@ -68,7 +68,7 @@ def install() -> Optional[Any]:
     if problem:
         _warn(problem)
         return None
-    from Katana import UI4
+    import UI4  # top level: the Katana package gets UI4 only once the GUI runs (types-katana)
 
     window = UI4.App.MainWindow.GetMainWindow()
     if window is None:
@@ -83,7 +83,7 @@ def uninstall() -> bool:
     """Remove the "RFSync" menu (idempotent). True when something was removed."""
     if not ui_mode():
         return False
-    from Katana import UI4
+    import UI4  # top level: the Katana package gets UI4 only once the GUI runs (types-katana)
 
     window = UI4.App.MainWindow.GetMainWindow()
     if window is None:
