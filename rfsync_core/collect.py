@@ -11,7 +11,7 @@ import glob
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Collection, Iterable, List, Optional, Set, Tuple
+from typing import Collection, Dict, Iterable, List, Optional, Set, Tuple
 
 __all__ = ["TEXTURE_SIBLING_EXTENSIONS", "CollectResult", "collect_files", "expand_env", "expand_file_pattern",
            "has_pattern", "pattern_regex"]
@@ -27,6 +27,20 @@ class CollectResult:
     found: List[str] = field(default_factory=list)
     missing: List[str] = field(default_factory=list)
     warnings: List[str] = field(default_factory=list)
+    sources: Dict[str, List[str]] = field(default_factory=dict)
+    """Path or pattern → where the scene references it (``file1.fileTextureName``), when the host says."""
+    stats: Dict[str, Tuple[int, int]] = field(default_factory=dict)
+    """Found file → ``(size, mtime_ns)`` when collected (:meth:`record_stats`): preflight sees later changes."""
+
+    def record_stats(self) -> CollectResult:
+        """Note each found file's size and mtime now, so a change before the upload is noticed; returns self."""
+        for path in self.found:
+            try:
+                info = os.stat(path)
+            except OSError:
+                continue
+            self.stats[path] = (info.st_size, info.st_mtime_ns)
+        return self
 
 
 # -- patterns -----------------------------------------------------------------------------------
