@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List
+from typing import Collection, List
 
 from .model import PreflightReport
 
@@ -19,10 +19,14 @@ def summary_line(report: PreflightReport) -> str:
     return f"preflight: {report.total_files} files, {report.total_bytes / 1024 ** 3:.2f} GiB; {parts}"
 
 
-def report_lines(report: PreflightReport, rows_per_cause: int = ROWS_PER_CAUSE) -> List[str]:
-    """The summary line, then one line per finding grouped by cause (most severe first), each cause capped."""
+def report_lines(report: PreflightReport, rows_per_cause: int = ROWS_PER_CAUSE,
+                 skip_codes: Collection[str] = ()) -> List[str]:
+    """The summary line, then one line per finding grouped by cause (most severe first), each cause capped;
+    ``skip_codes``: causes the caller has listed already."""
     lines = [summary_line(report)]
-    for _severity, _code, findings in report.grouped():
+    for _severity, code, findings in report.grouped():
+        if code in skip_codes:
+            continue
         for finding in findings[:rows_per_cause]:
             lines.append("  " + finding.line())
         if len(findings) > rows_per_cause:
