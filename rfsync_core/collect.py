@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Collection, Dict, Iterable, List, Optional, Set, Tuple
 
 __all__ = ["TEXTURE_SIBLING_EXTENSIONS", "CollectResult", "collect_files", "expand_env", "expand_file_pattern",
-           "has_pattern", "pattern_regex"]
+           "follow_usd", "has_pattern", "pattern_regex"]
 
 TEXTURE_SIBLING_EXTENSIONS: Tuple[str, ...] = (".tx", ".tex")
 """Renderer-ready copies of a texture that sit beside it (Arnold ``.tx``, RenderMan ``.tex``)."""
@@ -230,6 +230,37 @@ def collect_files(paths: Iterable[str], base_dir: Optional[str] = None,
             found.update(_siblings(path) if not has_pattern(path) else [])
             _add_missing(missing, seen, raw)
     return sorted(found), missing
+
+
+def follow_usd(result: CollectResult) -> CollectResult:
+    """Add the whole dependency closure of every USD file in ``result.found`` (see :mod:`rfsync_core.usd`).
+
+    Unresolved assets join ``missing`` (their source: the USD file that needs them); without ``pxr``
+    one warning says the dependencies were not followed. Idempotent; returns ``result``.
+    """
+    from .usd import PXR_MISSING, UsdUnavailableError, is_usd, usd_dependencies
+
+    found = set(result.found)
+    queue = sorted((p for p in found if is_usd(p)), key=lambda p: (len(p), p))
+    done: Set[str] = set()
+    for usd in queue:  # a closure holds its layers' closures: follow each USD file not yet covered
+        if usd in done:
+            continue
+        done.add(usd)
+        try:
+            deps, lost = usd_dependencies(usd)
+        except UsdUnavailableError:
+            if PXR_MISSING not in result.warnings:
+                result.warnings.append(PXR_MISSING)
+            break
+        found.update(deps)
+        done.update(deps)
+        for path in lost:
+            if path not in result.missing:
+                result.missing.append(path)
+            result.sources.setdefault(path, []).append(usd)
+    result.found = sorted(found)
+    return result
 
 
 def _add_missing(missing: List[str], seen: Set[str], path: str) -> None:

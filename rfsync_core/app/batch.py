@@ -15,7 +15,7 @@ import os
 import sys
 from typing import Callable, Collection, Optional, TextIO
 
-from ..collect import CollectResult
+from ..collect import CollectResult, follow_usd
 from ..config.settings import TransferSettings
 from ..errors import RfsyncError
 from ..farm import new_task_id
@@ -68,7 +68,7 @@ def send_from_batch(scene: str, collect: Callable[[], CollectResult], settings: 
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
     try:
-        collected = collect()
+        collected = follow_usd(collect()).record_stats()
     except RfsyncError as exc:
         print(f"rfsync: error: {exc}", file=err)
         return EXIT_FAILED

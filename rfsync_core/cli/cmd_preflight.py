@@ -47,6 +47,9 @@ def check_manifests(paths: Sequence[str], args: argparse.Namespace, out: Optiona
         manifest = load_manifest(path)
         merged.scene.extend(manifest.scene)
         merged.asset.extend(manifest.asset)
+        lost = manifest.extra.get("missing")
+        if isinstance(lost, list):
+            merged.extra.setdefault("missing", []).extend(lost)
     report = preflight(merged, settings_from(args))
     for line in report_lines(report):
         print(line, file=out if out is not None else sys.stdout)

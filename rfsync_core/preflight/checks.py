@@ -55,6 +55,8 @@ class _Inputs:
         if isinstance(source, (str, os.PathLike)):
             source = load_manifest(source)
         if isinstance(source, UploadManifest):
+            listed = source.extra.get("missing")  # what a followed USD stage lacks (manifest.append)
+            self.missing = [p for p in listed if isinstance(p, str)] if isinstance(listed, list) else []
             for entry in list(source.scene) + list(source.asset):
                 self.items.append((entry["local"], entry["server"]))
                 size, mtime = entry.get("size"), entry.get("mtime_ns")

@@ -82,3 +82,30 @@ def test_missing_allowed_then_submitted_tips_carry_the_report(tmp_path: Path) ->
     [finding] = doc["preflight"]["findings"]
     assert finding["code"] == "missing" and finding["sources"] == ["file1.fileTextureName"]
     assert doc["preflight"]["files"] == 1
+
+
+def test_batch_follows_a_usd_stage_or_says_why_not(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import sys
+
+    platform = _platform(tmp_path)
+    scene = _scene(tmp_path)
+    stage = scene.parent / "shot.usda"
+    stage.write_text("#usda 1.0\n(\n    subLayers = [@./layer.usda@]\n)\n", encoding="utf-8")
+    (scene.parent / "layer.usda").write_text("#usda 1.0\n", encoding="utf-8")
+    found = CollectResult(found=[str(scene), str(stage)])
+    monkeypatch.setitem(sys.modules, "pxr", None)  # as in a Python without pxr
+    out, err = io.StringIO(), io.StringIO()
+    assert send_from_batch(str(scene), lambda: CollectResult(found=list(found.found)),
+                           lambda: TransferSettings(platform=platform), out=out, err=err) == EXIT_OK
+    assert "USD dependencies not followed: pxr not importable" in err.getvalue()
+    assert "2 file(s) found" in out.getvalue()
+    monkeypatch.delitem(sys.modules, "pxr")
+    try:
+        import pxr  # noqa: F401
+    except ImportError:
+        return  # the rest needs usd-core
+    out = io.StringIO()
+    assert send_from_batch(str(scene), lambda: CollectResult(found=list(found.found)),
+                           lambda: TransferSettings(platform=platform), out=out, err=io.StringIO()) == EXIT_OK
+    assert "3 file(s) found" in out.getvalue()
+    assert len(list((tmp_path / "farm").rglob("layer.usda"))) == 1
