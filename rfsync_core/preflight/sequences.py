@@ -21,8 +21,27 @@ _SHOWN = 8
 
 
 def _numbers_text(numbers: List[int]) -> str:
+    """``4`` / ``3, 4`` / ``3, 4, … (12 in all)``."""
     shown = ", ".join(str(n) for n in numbers[:_SHOWN])
     return shown + (f" … ({len(numbers)} in all)" if len(numbers) > _SHOWN else "")
+
+
+def _plural(numbers: List[int], word: str) -> str:
+    return f"{word}{'' if len(numbers) == 1 else 's'} {_numbers_text(numbers)}"
+
+
+def _are(numbers: List[int]) -> str:
+    return "is" if len(numbers) == 1 else "are"
+
+
+def _udim_holes(tiles: List[int]) -> List[int]:
+    """Tiles missing inside a row of the UDIM grid (1001-1010, 1011-1020, …) between the row's first and
+    last tile: a set may skip whole rows or end a row early (a 2×2 layout is 1001, 1002, 1011, 1012)."""
+    rows: Dict[int, List[int]] = {}
+    for tile in tiles:
+        rows.setdefault((tile - 1001) // 10, []).append(tile)
+    present = set(tiles)
+    return sorted(t for row in rows.values() for t in range(min(row), max(row) + 1) if t not in present)
 
 
 class SequenceGroups:
@@ -46,20 +65,22 @@ class SequenceGroups:
                 continue
             numbers = sorted(members)
             pattern = os.path.join(folder, f"{pre}{'#' * width}{post}")
-            udim = width == 4 and numbers[0] >= 1001 and numbers[-1] <= 1999
-            if needed is not None and not udim and needed & members.keys():
+            if needed is not None and needed & members.keys():  # the render's frames: a frame sequence
                 lost = sorted(needed - members.keys())
                 if lost:
                     yield Finding(ERROR, "frames_missing", (pattern,),
-                                  f"frames {_numbers_text(lost)} the render needs are not on disk: those frames "
-                                  "fail or render without it on the farm; render or copy them first")
+                                  f"{_plural(lost, 'frame')} the render needs {_are(lost)} not on disk: those "
+                                  "frames fail or render without it on the farm; render or copy them first")
                 continue
+            udim = width == 4 and numbers[0] >= 1001 and numbers[-1] <= 1999
             if needed is not None and not udim:
                 continue  # a numbered set the render's frames do not touch
-            holes = sorted(set(range(numbers[0], numbers[-1] + 1)) - members.keys())
-            if not holes:
-                continue
-            what, code = ("tiles", "udim_gap") if udim else ("numbers", "sequence_gap")
-            yield Finding(WARNING, code, (pattern,),
-                          f"{what} {_numbers_text(holes)} are missing between {numbers[0]} and {numbers[-1]}: "
-                          f"the farm renders without them; add them if the scene uses them")
+            if udim:
+                holes, what, code = _udim_holes(numbers), "tile", "udim_gap"
+            else:
+                holes = sorted(set(range(numbers[0], numbers[-1] + 1)) - members.keys())
+                what, code = "number", "sequence_gap"
+            if holes:
+                yield Finding(WARNING, code, (pattern,),
+                              f"{_plural(holes, what)} {_are(holes)} missing between {numbers[0]} and "
+                              f"{numbers[-1]}: the farm renders without them; add them if the scene uses them")

@@ -16,7 +16,9 @@ def summary_line(report: PreflightReport) -> str:
     """``preflight: 120 files, 3.2 GiB; 2 errors, 1 warning, 0 info``."""
     counts = [(len(report.errors), "error"), (len(report.warnings), "warning"), (len(report.of("info")), "info")]
     parts = ", ".join(f"{n} {word}{'s' if n != 1 and word != 'info' else ''}" for n, word in counts)
-    return f"preflight: {report.total_files} files, {report.total_bytes / 1024 ** 3:.2f} GiB; {parts}"
+    size = report.total_bytes
+    shown = f"{size / 1024 ** 3:.2f} GiB" if size >= 1024 ** 3 else f"{size / 1024 ** 2:.1f} MiB"
+    return f"preflight: {report.total_files} files, {shown}; {parts}"
 
 
 def report_lines(report: PreflightReport, rows_per_cause: int = ROWS_PER_CAUSE,

@@ -74,7 +74,7 @@ def test_frames_the_render_needs_missing_from_a_sequence(tmp_path: Path) -> None
     report = preflight(files, PreflightSettings(frames=range(1, 6)))
     [finding] = report.findings
     assert finding.code == "frames_missing" and finding.severity == ERROR
-    assert "frames 3 " in finding.message and "9" not in finding.message  # only the needed range counts
+    assert "frame 3 " in finding.message and "9" not in finding.message  # only the needed range counts
     assert finding.files == (str(tmp_path / "cache" / "sim.####.abc"),)
 
 
@@ -86,7 +86,7 @@ def test_sequence_and_udim_gaps_without_a_frame_range(tmp_path: Path) -> None:
     by_code = {f.code: f for f in report.findings}
     assert sorted(by_code) == ["sequence_gap", "udim_gap"]
     assert "4, 5" in by_code["sequence_gap"].message
-    assert "tiles 1004 " in by_code["udim_gap"].message
+    assert "tile 1004 " in by_code["udim_gap"].message
     assert all(f.severity == WARNING for f in report.findings)
 
 
@@ -189,3 +189,17 @@ def test_strict_makes_warnings_fatal_and_groups_are_by_cause(tmp_path: Path) -> 
 def test_relative_reference_is_missing_not_a_crash(tmp_path: Path) -> None:
     assert codes(preflight(["tex/rel.exr"])) == ["missing"]
     assert sys.platform  # the call above returned without raising
+
+
+def test_a_udim_layout_of_several_rows_is_not_a_gap(tmp_path: Path) -> None:
+    tiles = [touch(tmp_path / f"wood.{t}.exr") for t in (1001, 1002, 1011, 1012, 1021)]
+    assert preflight(tiles).findings == []
+    holed = [touch(tmp_path / f"rock.{t}.exr") for t in (1001, 1003, 1011)]
+    [finding] = preflight(holed).findings
+    assert "tile 1002 " in finding.message
+
+
+def test_frames_from_1001_are_a_sequence_when_the_range_says_so(tmp_path: Path) -> None:
+    files = [touch(tmp_path / f"beauty.{f}.exr") for f in (1001, 1002, 1004)]
+    [finding] = preflight(files, PreflightSettings(frames=range(1001, 1005))).findings
+    assert finding.code == "frames_missing" and "frame 1003 " in finding.message
