@@ -238,7 +238,7 @@ def follow_usd(result: CollectResult) -> CollectResult:
     Unresolved assets join ``missing`` (their source: the USD file that needs them); without ``pxr``
     one warning says the dependencies were not followed. Idempotent; returns ``result``.
     """
-    from .usd import PXR_MISSING, UsdUnavailableError, is_usd, usd_dependencies
+    from .usd import PXR_MISSING, UsdUnavailableError, UsdUnreadableError, is_usd, usd_dependencies
 
     found = set(result.found)
     queue = sorted((p for p in found if is_usd(p)), key=lambda p: (len(p), p))
@@ -253,6 +253,10 @@ def follow_usd(result: CollectResult) -> CollectResult:
             if PXR_MISSING not in result.warnings:
                 result.warnings.append(PXR_MISSING)
             break
+        except UsdUnreadableError as err:
+            if str(err) not in result.warnings:
+                result.warnings.append(str(err))
+            continue
         found.update(deps)
         done.update(deps)
         for path in lost:

@@ -19,7 +19,8 @@ from typing import Any, List, Optional, Tuple
 
 from .errors import RfsyncError
 
-__all__ = ["PXR_MISSING", "USD_EXTENSIONS", "UsdUnavailableError", "is_usd", "pxr_usd_utils", "usd_dependencies"]
+__all__ = ["PXR_MISSING", "USD_EXTENSIONS", "UsdUnavailableError", "UsdUnreadableError", "is_usd", "pxr_usd_utils",
+           "usd_dependencies"]
 
 USD_EXTENSIONS: Tuple[str, ...] = (".usd", ".usda", ".usdc", ".usdz")
 PXR_MISSING = "USD dependencies not followed: pxr not importable"
@@ -28,6 +29,10 @@ PXR_MISSING = "USD dependencies not followed: pxr not importable"
 
 class UsdUnavailableError(RfsyncError):
     """``pxr`` cannot be imported here (install the extra ``rfsync[usd]``, or run inside a host)."""
+
+
+class UsdUnreadableError(RfsyncError):
+    """The file exists but USD cannot open it as a layer (corrupt, or not USD): nothing to follow."""
 
 
 def is_usd(path: str) -> bool:
@@ -47,7 +52,8 @@ def usd_dependencies(path: str) -> Tuple[List[str], List[str]]:
     """``(found, missing)`` for the USD file ``path``: every layer and asset it needs (``path`` itself
     first), and every asset path that did not resolve, both absolute and sorted after ``path``.
 
-    :class:`UsdUnavailableError` without ``pxr``; USD's own warnings about unresolved paths are
+    :class:`UsdUnavailableError` without ``pxr``; :class:`UsdUnreadableError` when the file exists but
+    is no USD layer USD can open; USD's own warnings about unresolved paths are
     captured, not printed (they are the ``missing`` list).
     """
     utils = pxr_usd_utils()
@@ -62,6 +68,8 @@ def usd_dependencies(path: str) -> Tuple[List[str], List[str]]:
         if delegate is not None:
             delegate.TakeUncoalescedDiagnostics()
             del delegate
+    if not layers and os.path.isfile(full):
+        raise UsdUnreadableError(f"{full}: USD cannot open it as a layer: its dependencies were not followed")
     found = {os.path.abspath(_layer_path(layer)) for layer in layers if _layer_path(layer)}
     found.update(os.path.abspath(str(asset)) for asset in assets if str(asset))
     found = {p for p in found if not _in_package(p)}  # a .usdz's members travel inside it

@@ -134,3 +134,13 @@ def test_without_pxr_one_line_and_nothing_dropped(stage: Path, monkeypatch: pyte
         usd_dependencies(str(stage))
     result = follow_usd(CollectResult(found=[str(stage)]))
     assert result.found == [str(stage)] and result.warnings == [PXR_MISSING]
+
+
+@needs_pxr
+def test_a_file_that_is_not_usd_is_kept_with_one_warning(tmp_path: Path) -> None:
+    bad = tmp_path / "chair.usd"
+    bad.write_bytes(b"not usd")
+    result = follow_usd(CollectResult(found=[str(bad)]))
+    assert result.found == [str(bad)] and result.missing == []
+    [warning] = result.warnings
+    assert str(bad) in warning and "cannot open it as a layer" in warning
