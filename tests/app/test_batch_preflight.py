@@ -4,9 +4,9 @@ submitted task's tips.json carries the report."""
 from __future__ import annotations
 
 import io
-import json
-import os
 from pathlib import Path
+
+from upload_util import folder_platform
 
 from rfsync_core.app import CollectResult, TransferSettings
 from rfsync_core.app.batch import EXIT_MISSING, EXIT_OK, EXIT_PREFLIGHT, send_from_batch
@@ -15,11 +15,7 @@ from rfsync_core.farm.configs import parse_tips_config
 
 
 def _platform(tmp_path: Path) -> str:
-    cfg = Path(os.environ["RFSYNC_CONFIG_DIR"])
-    cfg.mkdir(parents=True, exist_ok=True)
-    (cfg / "platforms.json").write_text(json.dumps({"farm": {"engine": "folder", "root": str(tmp_path / "farm")}}),
-                                        encoding="utf-8")
-    return "farm"
+    return folder_platform(tmp_path / "farm", "farm")
 
 
 def _scene(tmp_path: Path) -> Path:
