@@ -11,10 +11,10 @@ import glob
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Collection, Iterable, List, Optional, Set, Tuple
+from typing import Collection, Dict, Iterable, List, Optional, Set, Tuple
 
 __all__ = ["TEXTURE_SIBLING_EXTENSIONS", "CollectResult", "collect_files", "expand_env", "expand_file_pattern",
-           "has_pattern", "pattern_regex"]
+           "follow_usd", "has_pattern", "pattern_regex"]
 
 TEXTURE_SIBLING_EXTENSIONS: Tuple[str, ...] = (".tx", ".tex")
 """Renderer-ready copies of a texture that sit beside it (Arnold ``.tx``, RenderMan ``.tex``)."""
@@ -27,6 +27,20 @@ class CollectResult:
     found: List[str] = field(default_factory=list)
     missing: List[str] = field(default_factory=list)
     warnings: List[str] = field(default_factory=list)
+    sources: Dict[str, List[str]] = field(default_factory=dict)
+    """Path or pattern → where the scene references it (``file1.fileTextureName``), when the host says."""
+    stats: Dict[str, Tuple[int, int]] = field(default_factory=dict)
+    """Found file → ``(size, mtime_ns)`` when collected (:meth:`record_stats`): preflight sees later changes."""
+
+    def record_stats(self) -> CollectResult:
+        """Note each found file's size and mtime now, so a change before the upload is noticed; returns self."""
+        for path in self.found:
+            try:
+                info = os.stat(path)
+            except OSError:
+                continue
+            self.stats[path] = (info.st_size, info.st_mtime_ns)
+        return self
 
 
 # -- patterns -----------------------------------------------------------------------------------
@@ -216,6 +230,41 @@ def collect_files(paths: Iterable[str], base_dir: Optional[str] = None,
             found.update(_siblings(path) if not has_pattern(path) else [])
             _add_missing(missing, seen, raw)
     return sorted(found), missing
+
+
+def follow_usd(result: CollectResult) -> CollectResult:
+    """Add the whole dependency closure of every USD file in ``result.found`` (see :mod:`rfsync_core.usd`).
+
+    Unresolved assets join ``missing`` (their source: the USD file that needs them); without ``pxr``
+    one warning says the dependencies were not followed. Idempotent; returns ``result``.
+    """
+    from .usd import PXR_MISSING, UsdUnavailableError, UsdUnreadableError, is_usd, usd_dependencies
+
+    found = set(result.found)
+    queue = sorted((p for p in found if is_usd(p)), key=lambda p: (len(p), p))
+    done: Set[str] = set()
+    for usd in queue:  # a closure holds its layers' closures: follow each USD file not yet covered
+        if usd in done:
+            continue
+        done.add(usd)
+        try:
+            deps, lost = usd_dependencies(usd)
+        except UsdUnavailableError:
+            if PXR_MISSING not in result.warnings:
+                result.warnings.append(PXR_MISSING)
+            break
+        except UsdUnreadableError as err:
+            if str(err) not in result.warnings:
+                result.warnings.append(str(err))
+            continue
+        found.update(deps)
+        done.update(deps)
+        for path in lost:
+            if path not in result.missing:
+                result.missing.append(path)
+            result.sources.setdefault(path, []).append(usd)
+    result.found = sorted(found)
+    return result
 
 
 def _add_missing(missing: List[str], seen: Set[str], path: str) -> None:

@@ -13,19 +13,20 @@ import argparse
 import dataclasses
 import os
 import sys
-from typing import Callable, Optional, TextIO
+from typing import Callable, Collection, Optional, TextIO
 
-from ..collect import CollectResult
+from ..collect import CollectResult, follow_usd
 from ..config.settings import TransferSettings
 from ..errors import RfsyncError
 from ..farm import new_task_id
+from ..preflight import PreflightSettings, preflight, report_lines
 from .console import EXIT_CANCELLED, ConsoleProgress, run_cancellable
 from .jobs import submit_job, upload_manifest_job
 from .tasks import TaskInfo, task_folder, work_folder, write_task_configs, write_upload_manifest
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_MISSING = 0, 1, 2, 3
-__all__ = ["EXIT_CANCELLED", "EXIT_FAILED", "EXIT_MISSING", "EXIT_OK", "EXIT_USAGE", "add_transfer_arguments",
-           "send_from_batch", "settings_with"]
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_MISSING, EXIT_PREFLIGHT = 0, 1, 2, 3, 4
+__all__ = ["EXIT_CANCELLED", "EXIT_FAILED", "EXIT_MISSING", "EXIT_OK", "EXIT_PREFLIGHT", "EXIT_USAGE",
+           "add_transfer_arguments", "send_from_batch", "settings_with"]
 
 
 def add_transfer_arguments(parser: argparse.ArgumentParser,
@@ -39,6 +40,7 @@ def add_transfer_arguments(parser: argparse.ArgumentParser,
     parser.add_argument("--threads", type=int, help="parallel transfers (default: the saved setting, 8)")
     parser.add_argument("--allow-missing", action="store_true",
                         help="upload what was found even if some files are missing")
+    parser.add_argument("--strict", action="store_true", help="preflight warnings stop the upload too")
     return parser
 
 
@@ -55,16 +57,18 @@ def settings_with(base: TransferSettings, platform: Optional[str] = None, max_sp
 
 def send_from_batch(scene: str, collect: Callable[[], CollectResult], settings: Callable[[], TransferSettings], *,
                     task_info: Optional[Callable[[str], TaskInfo]] = None, task_id: Optional[str] = None,
-                    allow_missing: bool = False, thread_name: str = "rfsync-batch",
+                    allow_missing: bool = False, strict: bool = False,
+                    frames: Optional[Collection[int]] = None, thread_name: str = "rfsync-batch",
                     out: Optional[TextIO] = None, err: Optional[TextIO] = None) -> int:
     """Upload what ``collect`` finds for ``scene``, or submit it as a task when ``task_info`` is given
     (it builds the task's details for a task id). ``settings`` is called once the files are known to
-    be complete (a bad settings file is then an error like any other). Prints one line per step;
-    returns the exit code."""
+    be complete (a bad settings file is then an error like any other). The preflight table is printed
+    before anything is sent; its errors (warnings too when ``strict``) stop the run. Prints one line per
+    step; returns the exit code."""
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
     try:
-        collected = collect()
+        collected = follow_usd(collect()).record_stats()
     except RfsyncError as exc:
         print(f"rfsync: error: {exc}", file=err)
         return EXIT_FAILED
@@ -77,12 +81,21 @@ def send_from_batch(scene: str, collect: Callable[[], CollectResult], settings: 
         if not allow_missing:
             print("rfsync: error: missing files; fix them or pass --allow-missing", file=err)
             return EXIT_MISSING
+    report = preflight(collected, PreflightSettings(frames=frames))
+    listed = ("missing", "case_mismatch") if allow_missing else ()
+    for line in report_lines(report, skip_codes=("missing",)):
+        print(f"rfsync: {line.strip()}" if line.startswith("  ") else f"rfsync: {line}", file=out)
+    blocking = report.blocking(strict, ignore=listed)
+    if blocking:
+        print(f"rfsync: error: preflight: {len(blocking)} finding(s) stop the upload"
+              f"{' (--strict: warnings count)' if strict else ''}; nothing was sent", file=err)
+        return EXIT_PREFLIGHT
     task = ""
     try:
         chosen = settings()
         if task_info is not None:
             task = task_id or new_task_id()
-            configs = write_task_configs(task_folder(scene, task), task_info(task), collected)
+            configs = write_task_configs(task_folder(scene, task), task_info(task), collected, preflight=report)
             print(f"rfsync: task {task}: configs in {os.path.dirname(configs['task.json'])}", file=out)
             job = submit_job(task, configs, chosen)
         else:

@@ -13,6 +13,7 @@ from ..farm.configs import asset_config_document, task_config_document, tips_con
 from ..farm.layout import ASSET_CONFIG, CONFIG_NAMES, TASK_CONFIG, TIPS_CONFIG, UPLOAD_CONFIG
 from ..manifest import UploadManifest
 from ..paths import local_to_server
+from ..preflight import PreflightReport
 
 __all__ = ["CONFIG_NAMES", "TaskInfo", "build_upload_manifest", "frame_list", "task_folder", "work_folder",
            "write_task_configs", "write_upload_manifest"]
@@ -96,7 +97,8 @@ def write_upload_manifest(path: str, scene: Optional[str], assets: Iterable[str]
     return str(build_upload_manifest(scene, assets).save(path))
 
 
-def write_task_configs(folder: str, info: TaskInfo, collected: CollectResult) -> Dict[str, str]:
+def write_task_configs(folder: str, info: TaskInfo, collected: CollectResult,
+                       preflight: Optional[PreflightReport] = None) -> Dict[str, str]:
     """Write ``upload.json``, ``task.json``, ``asset.json`` and ``tips.json`` into ``folder``.
 
     Returns ``{file name: path}``. ``task.json`` follows docs/farm-protocol.md §3
@@ -123,5 +125,6 @@ def write_task_configs(folder: str, info: TaskInfo, collected: CollectResult) ->
     assets = [(local, local_to_server(local), os.path.getsize(local) if os.path.isfile(local) else 0)
               for local in sorted(set(collected.found))]
     _write_json(paths[ASSET_CONFIG], asset_config_document(info.task_id, local_to_server(info.scene), assets))
-    _write_json(paths[TIPS_CONFIG], tips_config_document(info.task_id, collected.missing, collected.warnings))
+    _write_json(paths[TIPS_CONFIG], tips_config_document(info.task_id, collected.missing, collected.warnings,
+                                                         preflight.as_dict() if preflight is not None else None))
     return paths

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
-from ..manifest.append import append_to_upload
+from ..manifest.append import append_files
 from ..manifest.cut import cutting_upload
 
 
@@ -26,7 +27,13 @@ def _cut(args: argparse.Namespace) -> int:
 
 
 def _append(args: argparse.Namespace) -> int:
-    added = append_to_upload(args.paths, args.upload_json)
+    result = append_files(args.paths, args.upload_json, follow_usd=not args.no_follow)
+    for warning in result.warnings:
+        print(f"rfsync: warning: {warning}", file=sys.stderr)
+    for path in result.missing:
+        print(f"rfsync: missing: {path} (a USD stage needs it; listed in the upload.json, preflight stops on it)",
+              file=sys.stderr)
+    added = result.added
     print(f"added {added} entr{'y' if added == 1 else 'ies'} to {args.upload_json}")
     return 0
 
@@ -53,9 +60,12 @@ def register(subparsers: Any) -> None:
         help="add files or folders to an upload.json",
         description=(
             "Add files, and every file under folders (recursively, hidden files too), to the asset list "
-            "of UPLOAD_JSON, skipping paths already listed. The file is created if it does not exist."
+            "of UPLOAD_JSON, skipping paths already listed. The file is created if it does not exist. A USD "
+            "file (.usd/.usda/.usdc/.usdz) brings every layer and asset it needs (sublayers, references, "
+            "payloads, variants, clips, textures; needs pxr); what is not found is listed as missing."
         ),
     )
     append.add_argument("upload_json", metavar="UPLOAD_JSON", help="the upload.json to add to")
     append.add_argument("paths", metavar="PATH", nargs="+", help="files or folders to add")
+    append.add_argument("--no-follow", action="store_true", help="add USD files alone, not their dependencies")
     append.set_defaults(func=_append)

@@ -18,6 +18,7 @@ from ..app.console import EXIT_CANCELLED, human_bytes, run_cancellable
 from ..errors import RfsyncError
 from ..transfer.progress import CancelToken
 from .bars import ProgressBars
+from .cmd_preflight import add_preflight_arguments, check_manifests
 
 
 def register(subparsers: Any) -> None:
@@ -36,6 +37,9 @@ def register(subparsers: Any) -> None:
     up.add_argument("--recheck", action="store_true",
                     help="ask the server about every file instead of trusting the records")
     up.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    up.add_argument("--no-preflight", action="store_true", help="do not check the files before uploading")
+    up.add_argument("--force", action="store_true", help="upload even when the preflight check finds errors")
+    add_preflight_arguments(up)
     up.set_defaults(func=run_upload)
 
     cfg = subparsers.add_parser(
@@ -79,6 +83,11 @@ def run_upload(args: argparse.Namespace) -> int:
 
     if args.threads < 1:
         raise RfsyncError(f"--threads must be at least 1, got {args.threads}")
+    if not args.no_preflight:
+        blocking = check_manifests(args.upload_json, args).blocking(args.strict)
+        if blocking and not args.force:
+            raise RfsyncError(f"preflight: {len(blocking)} finding(s) block the upload, nothing was sent; fix "
+                              "them, or pass --force to upload anyway (--no-preflight skips the check)")
     items: List[Tuple[str, str]] = []
     bad: List[Tuple[str, str]] = []
     for path in args.upload_json:

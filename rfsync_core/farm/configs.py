@@ -73,6 +73,28 @@ TIPS_SCHEMA: Dict[str, Any] = {
         "task_id": {"type": "string", "minLength": 1},
         "missing": {"type": "array", "items": {"type": "string"}},
         "warnings": {"type": "array", "items": {"type": "string"}},
+        "preflight": {
+            "type": "object",
+            "required": ["files", "bytes", "findings"],
+            "properties": {
+                "files": {"type": "integer", "minimum": 0},
+                "bytes": {"type": "integer", "minimum": 0},
+                "findings": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["severity", "code", "files", "message"],
+                        "properties": {
+                            "severity": {"enum": ["error", "warning", "info"]},
+                            "code": {"type": "string", "minLength": 1},
+                            "files": {"type": "array", "items": {"type": "string"}},
+                            "message": {"type": "string"},
+                            "sources": {"type": "array", "items": {"type": "string"}},
+                        },
+                    },
+                },
+            },
+        },
     },
 }
 
@@ -184,10 +206,15 @@ def asset_config_document(task_id: str, scene: str, assets: Iterable[Tuple[str, 
     return dict(check_document(doc, f"task {tid}: {ASSET_CONFIG}", "asset", ASSET_SCHEMA))
 
 
-def tips_config_document(task_id: str, missing: Iterable[str] = (), warnings: Iterable[str] = ()) -> Dict[str, Any]:
-    """A valid ``tips.json``: files the scene needs that were not found, and the analysis warnings."""
+def tips_config_document(task_id: str, missing: Iterable[str] = (), warnings: Iterable[str] = (),
+                         preflight: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """A valid ``tips.json``: files the scene needs that were not found, the analysis warnings, and the
+    preflight report the artist saw (``PreflightReport.as_dict()``), so the farm sees it too."""
     tid = check_task_id(task_id)
-    doc = {"schema": PROTOCOL_VERSION, "task_id": tid, "missing": list(missing), "warnings": list(warnings)}
+    doc: Dict[str, Any] = {"schema": PROTOCOL_VERSION, "task_id": tid, "missing": list(missing),
+                           "warnings": list(warnings)}
+    if preflight is not None:
+        doc["preflight"] = preflight
     return dict(check_document(doc, f"task {tid}: {TIPS_CONFIG}", "tips", TIPS_SCHEMA))
 
 

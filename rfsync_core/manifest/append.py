@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, List, Sequence, Union
 
 from ..errors import LocalPathError, ManifestError
@@ -62,7 +63,38 @@ def _walk_files(folder: str) -> Iterator[str]:
         stack.extend(reversed(subdirs))
 
 
+MISSING_KEY = "missing"
+"""Top-level ``upload.json`` list of files a USD stage needs that were not found: kept, never dropped,
+so ``rfsync preflight`` and ``rfsync upload`` stop on them."""
+
+
+@dataclass
+class AppendResult:
+    """What :func:`append_files` did: entries added, and what the followed USD stages lack."""
+
+    added: int = 0
+    missing: List[str] = field(default_factory=list)
+    warnings: List[str] = field(default_factory=list)
+
+
+def _with_usd(paths: List[str], result: AppendResult) -> List[str]:
+    """``paths`` plus the dependency closure of each USD file among them."""
+    from ..collect import CollectResult, follow_usd
+
+    usd = follow_usd(CollectResult(found=list(paths)))
+    result.missing.extend(usd.missing)
+    result.warnings.extend(usd.warnings)
+    given = set(paths)
+    return paths + [p for p in usd.found if p not in given]
+
+
 def append_to_upload(files_paths: Union[PathArg, Iterable[PathArg]], upload_path: PathArg) -> int:
+    """The seed's call: :func:`append_files` without following USD stages; returns how many were added."""
+    return append_files(files_paths, upload_path, follow_usd=False).added
+
+
+def append_files(files_paths: Union[PathArg, Iterable[PathArg]], upload_path: PathArg,
+                 follow_usd: bool = True) -> AppendResult:
     """Add files and folders (walked recursively) to ``upload_path``'s ``asset`` list; return how many.
 
     ``files_paths`` is one path or a list; relative paths are taken from the current folder. Each
@@ -72,6 +104,8 @@ def append_to_upload(files_paths: Union[PathArg, Iterable[PathArg]], upload_path
     existing manifest raises :class:`ManifestError` and stays untouched. A manifest without
     ``asset`` gets one. A manifest that does not exist yet is created (its folder must exist).
     The file is written atomically, and only when something was added or it did not exist.
+    ``follow_usd``: a ``.usd/.usda/.usdc/.usdz`` file brings its whole closure (:mod:`rfsync_core.usd`);
+    what it needs but is not found is listed under the manifest's :data:`MISSING_KEY`.
     """
     target = os.path.abspath(os.fspath(upload_path))
     paths = _as_path_list(files_paths)
@@ -83,6 +117,9 @@ def append_to_upload(files_paths: Union[PathArg, Iterable[PathArg]], upload_path
     if not exists and not os.path.isdir(os.path.dirname(target)):
         raise ManifestError(f"cannot create {target}: folder {os.path.dirname(target)} does not exist")
     known = manifest.server_paths()
+    result = AppendResult()
+    if follow_usd:
+        paths = _with_usd(paths, result)
     added = 0
     for path in paths:
         for local in _walk_files(path) if os.path.isdir(path) else [path]:
@@ -94,6 +131,12 @@ def append_to_upload(files_paths: Union[PathArg, Iterable[PathArg]], upload_path
             known.add(server)
             manifest.asset.append({"local": local, "server": server})
             added += 1
-    if added or not exists:
+    listed = manifest.extra.get(MISSING_KEY)
+    lost = sorted(set(listed if isinstance(listed, list) else []) | set(result.missing))
+    changed = lost != listed and bool(lost)
+    if lost:
+        manifest.extra[MISSING_KEY] = lost
+    if added or changed or not exists:
         manifest.save(target)
-    return added
+    result.added = added
+    return result

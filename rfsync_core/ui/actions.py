@@ -34,14 +34,16 @@ from ..app.checks import confirm_missing, ensure_saved
 from ..app.host import HostAdapter
 from ..app.jobs import TransferJob, download_job, submit_job, upload_manifest_job
 from ..app.tasks import TaskInfo, task_folder, work_folder, write_task_configs, write_upload_manifest
-from ..collect import CollectResult
+from ..collect import CollectResult, follow_usd
 from ..config.folders import default_download_root
 from ..config.settings import TransferSettings
 from ..errors import RfsyncError
 from ..farm import new_task_id
+from ..preflight import preflight
 from .history import session_transfers, show_transfers_window
 from .hoststatus import StatusFollower, StatusWriter
 from .panel import TransferPanel, active_panels, run_in_panel
+from .preflight import confirm_preflight
 from .settings import edit_settings
 
 __all__ = ["HostActions", "HostWords"]
@@ -180,10 +182,12 @@ class HostActions(Generic[H]):
     # -- the flow ----------------------------------------------------------------------------------
     def _collected(self, host: H, verb: str) -> Optional[CollectResult]:
         """The files to send, once the artist has seen what is missing; None when they stop."""
-        collected = self.collect(host)
+        collected = follow_usd(self.collect(host)).record_stats()
         for warning in collected.warnings:
             print(f"rfsync: warning: {warning}")
         if not confirm_missing(host, collected, verb, title=self.words.title, noun=self.words.noun):
+            return None
+        if not confirm_preflight(preflight(collected), verb, host.main_window(), skip_codes=("missing",)):
             return None
         return collected
 
@@ -222,7 +226,7 @@ class HostActions(Generic[H]):
         settings = self.settings(host)
         if not self.confirm_submit(host, scene, info, collected):
             return None
-        configs = write_task_configs(task_folder(scene, info.task_id), info, collected)
+        configs = write_task_configs(task_folder(scene, info.task_id), info, collected, preflight=preflight(collected))
         panel = self._show(host, submit_job(info.task_id, configs, settings, _render_folder(host) or ""),
                            f"Submit {info.scene_name} (task {info.task_id})",
                            f"Task {info.task_id} submitted: the farm will render frames {info.frames}.",

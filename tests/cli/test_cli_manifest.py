@@ -103,3 +103,52 @@ def test_real_process(tmp_path: Path) -> None:
                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
     assert bad.returncode == 1
     assert bad.stderr.strip() == f"rfsync: error: not found (nothing added to {src}): {tmp_path / 'nope'}"
+
+
+USD_SHOT = """#usda 1.0
+(
+    subLayers = [@./layers/anim.usda@]
+)
+def "Chair" (references = @./props/chair.usda@) {}
+def Shader "Wood"
+{
+    asset inputs:file = @./tex/wood.<UDIM>.exr@
+    asset inputs:gone = @./tex/nope.exr@
+}
+"""
+
+
+def _usd_stage(root: Path) -> Path:
+    files = {"shot.usda": USD_SHOT, "layers/anim.usda": "#usda 1.0\n", "props/chair.usda": "#usda 1.0\n",
+             "tex/wood.1001.exr": "t", "tex/wood.1002.exr": "t"}
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root / "shot.usda"
+
+
+@pytest.mark.skipif(__import__("importlib").util.find_spec("pxr") is None,
+                    reason="pxr not importable: install rfsync[usd] (usd-core) to run the USD tests")
+def test_append_follows_usd_dependencies_and_lists_the_missing(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    shot = _usd_stage(tmp_path / "proj")
+    upload = tmp_path / "upload.json"
+    assert main(["append", str(upload), str(shot)]) == 0
+    captured = capsys.readouterr()
+    assert "added 5 entries" in captured.out
+    assert "nope.exr" in captured.err and captured.err.count("rfsync: missing:") == 1
+    doc = json.loads(upload.read_text())
+    assert sorted(os.path.relpath(e["local"], shot.parent) for e in doc["asset"]) == [
+        "layers/anim.usda", "props/chair.usda", "shot.usda", "tex/wood.1001.exr", "tex/wood.1002.exr"]
+    assert doc["missing"] == [str(shot.parent / "tex" / "nope.exr")]
+    assert main(["preflight", str(upload)]) == 1  # the missing texture is not forgotten
+    assert "nope.exr" in capsys.readouterr().out
+
+
+def test_append_no_follow_adds_the_usd_file_alone(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shot = _usd_stage(tmp_path / "proj")
+    upload = tmp_path / "upload.json"
+    assert main(["append", str(upload), str(shot), "--no-follow"]) == 0
+    assert "added 1 entry" in capsys.readouterr().out
+    doc = json.loads(upload.read_text())
+    assert [e["local"] for e in doc["asset"]] == [str(shot)] and "missing" not in doc

@@ -55,7 +55,7 @@ def test_upload_ok_then_skips(tmp_path: Path, farm: Path, plat: str, capsys: pyt
 def test_upload_failure_exit_code_and_lines(tmp_path: Path, plat: str, capsys: pytest.CaptureFixture) -> None:
     files = make_files(tmp_path / "src", {"ok.exr": 10})
     m = write_manifest(tmp_path / "u.json", [*files, tmp_path / "src" / "missing.exr"])
-    assert main(["upload", str(m), "-p", plat]) == 1
+    assert main(["upload", str(m), "-p", plat, "--no-preflight"]) == 1  # the transfer's own failure path
     out = capsys.readouterr().out
     assert "failed 1" in out
     assert any(line.strip().startswith("FAILED") and "missing.exr" in line for line in out.splitlines())

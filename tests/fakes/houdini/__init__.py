@@ -72,7 +72,7 @@ def build_scene(root: Path, hou: Any, name: str = "sh010.hip") -> Path:
         path.write_bytes(data)
     job = root.parent / "job"
     (job / "assets").mkdir(parents=True, exist_ok=True)
-    (job / "assets" / "chair.usd").write_bytes(b"usd")
+    (job / "assets" / "chair.usd").write_bytes(b"#usda 1.0\n")  # a real (text) layer: pxr reads it
     state = hou.STATE
     state.variables["JOB"] = str(job)
     state.fstart, state.fend = 1, 3

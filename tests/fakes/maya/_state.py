@@ -105,6 +105,13 @@ class State:
         self.modified = True
         return node
 
+    def add_usd_proxy_shape(self, name: str, file_path: str) -> Node:
+        """A mayaUSD stage (``mayaUsdProxyShape``) whose ``filePath`` names the root layer. Whether
+        maya-usd flags ``filePath`` as a file name for ``listAttr(usedAsFilename=True)`` is unconfirmed
+        (usdMaya's older proxy shape, PixarAnimationStudios/USD ``third_party/maya/lib/usdMaya/proxyShape.cpp``,
+        does not): the fake does not, so the plugin must read it by name."""
+        return self.add_node(name, "mayaUsdProxyShape", {"filePath": file_path, "primPath": ""})
+
     def add_file_texture(self, name: str, path: str, uv_tiling_mode: int = 0,
                          use_frame_extension: bool = False) -> Node:
         """A ``file`` node as Maya computes it: the pattern holds <UDIM>/<f> when tiling/sequence is on."""

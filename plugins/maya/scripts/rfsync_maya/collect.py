@@ -90,6 +90,22 @@ def _filename_attributes(file_nodes: Set[str], warnings: List[str]) -> List[str]
     return paths
 
 
+USD_PROXY_TYPE, USD_PROXY_ATTR = "mayaUsdProxyShape", "filePath"
+"""mayaUSD's stage node and its root-layer attribute (Autodesk maya-usd; the layer's own dependencies are
+followed by rfsync's shared collection)."""
+
+
+def usd_proxy_paths(warnings: List[str]) -> List[str]:
+    """The root layer of every mayaUSD proxy shape (read by name: it may not be flagged as a file name)."""
+    paths: List[str] = []
+    for node in cmds.ls(type=USD_PROXY_TYPE) or []:
+        try:
+            paths += _strings(cmds.getAttr(f"{node}.{USD_PROXY_ATTR}"))
+        except (ValueError, RuntimeError, TypeError) as err:
+            warnings.append(f"{node}.{USD_PROXY_ATTR}: cannot read ({err})")
+    return paths
+
+
 def _references(warnings: List[str]) -> List[str]:
     paths: List[str] = []
     for ref in cmds.ls(type="reference") or []:
@@ -126,6 +142,7 @@ def dependency_paths() -> Tuple[List[str], List[str]]:
     for node in sorted(file_nodes):
         paths += file_node_paths(node)
     paths += _filename_attributes(file_nodes, warnings)
+    paths += usd_proxy_paths(warnings)
     paths += _references(warnings)
     return _unique(paths), warnings
 

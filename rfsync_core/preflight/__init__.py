@@ -1,0 +1,8 @@
+"""Preflight: what the farm will trip over, found locally before the first byte is sent (plain data)."""
+
+from .checks import Source, preflight
+from .model import ERROR, INFO, SEVERITIES, WARNING, Finding, PreflightReport, PreflightSettings
+from .text import report_lines, summary_line
+
+__all__ = ["ERROR", "INFO", "SEVERITIES", "WARNING", "Finding", "PreflightReport", "PreflightSettings", "Source",
+           "preflight", "report_lines", "summary_line"]
