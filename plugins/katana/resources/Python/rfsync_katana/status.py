@@ -12,7 +12,7 @@ from typing import Optional
 
 def write(text: str, fraction: Optional[float]) -> None:
     """``text`` in the main window's status bar; ``""`` clears it."""
-    from Katana import UI4
+    import UI4  # top level: the Katana package gets UI4 only once the GUI runs (types-katana)
 
     window = UI4.App.MainWindow.GetMainWindow()
     bar = window.statusBar() if window is not None and hasattr(window, "statusBar") else None
