@@ -19,11 +19,15 @@ Why it looks like this:
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import socket
+import ssl
 import threading
 import weakref
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Type
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple, Type
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -31,11 +35,96 @@ from requests.structures import CaseInsensitiveDict
 from requests_aws4auth import AWS4Auth
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError, ProxyError
 from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 NET_ERRORS: Tuple[Type[BaseException], ...] = (requests.RequestException, Urllib3Error, OSError)
 """What a broken exchange raises (while sending, or while reading an answer's body)."""
+
+_ERRNO_WORDS = {errno.ECONNREFUSED: "connection refused", errno.ECONNRESET: "connection reset",
+                errno.EHOSTUNREACH: "host unreachable", errno.ENETUNREACH: "network unreachable",
+                errno.ECONNABORTED: "connection aborted", errno.EPIPE: "connection closed by the server",
+                errno.ETIMEDOUT: "connection timed out"}
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and what caused it: ``__cause__``/``__context__``, urllib3's ``reason``, an exception in ``args``."""
+    seen: List[BaseException] = []
+    todo: List[BaseException] = [exc]
+    while todo and len(seen) < 12:
+        cur = todo.pop(0)
+        if any(cur is s for s in seen):
+            continue
+        seen.append(cur)
+        yield cur
+        nxt = [getattr(cur, "reason", None), cur.__cause__, cur.__context__,
+               *(a for a in cur.args if isinstance(a, BaseException))]
+        todo.extend(n for n in nxt if isinstance(n, BaseException))
+
+
+_TIMEOUT_VALUE = re.compile(r"timeout=([0-9.]+)\)")
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g} s"
+
+
+def _waited(chain: List[BaseException], default: float) -> float:
+    """The timeout that expired: urllib3 names it ("read timeout=10.0"; a TLS handshake waits the
+    connect timeout but is reported as a read timeout), else ``default``."""
+    for e in chain:
+        m = _TIMEOUT_VALUE.search(str(e))
+        if m:
+            try:
+                return float(m.group(1))
+            except ValueError:
+                break
+    return default
+
+
+def describe_net_error(exc: BaseException, origin: str, timeout: Tuple[float, float],
+                       during: str = "") -> Tuple[str, str]:
+    """One plain line (and a short code) for a failed exchange with ``origin``: the one place that reads
+    requests' and urllib3's exceptions, so no ``_Pool(...)``/``Max retries exceeded`` reaches a user.
+
+    ``timeout`` is the transport's ``(connect, read)``; ``during`` says what was going on
+    (" while reading the answer"). Certificate failures are told apart by the caller (not retryable).
+    """
+    chain = list(_chain(exc))
+    connect, read = timeout
+    if any(isinstance(e, (NameResolutionError, socket.gaierror)) for e in chain):
+        return f"cannot resolve host {urlsplit(origin).hostname} (for {origin})", "NameResolution"
+    if any(isinstance(e, requests.exceptions.ConnectTimeout) or
+           (isinstance(e, ConnectTimeoutError) and not isinstance(e, NewConnectionError)) for e in chain):
+        return f"cannot reach {origin} (no answer to connecting within {_seconds(connect)})", "ConnectTimeout"
+    if any(isinstance(e, ProxyError) for e in chain):
+        return f"cannot reach {origin} through the proxy ({_os_words(chain) or 'the proxy failed'})", "ProxyError"
+    if any(isinstance(e, NewConnectionError) for e in chain):
+        return f"cannot reach {origin} ({_os_words(chain) or 'connection failed'})", "ConnectionFailed"
+    if any(isinstance(e, (Urllib3Timeout, requests.exceptions.Timeout, socket.timeout, TimeoutError))
+           for e in chain):
+        return f"no answer from {origin} within {_seconds(_waited(chain, read))}{during}", "ReadTimeout"
+    if any(isinstance(e, ssl.SSLError) for e in chain):
+        reason = next((str(getattr(e, "reason", "") or "") for e in chain if isinstance(e, ssl.SSLError)), "")
+        return f"TLS with {origin} failed ({reason.lower().replace('_', ' ') or 'handshake error'}){during}", "TLSError"
+    words = _os_words(chain)
+    if words:
+        return f"the connection to {origin} broke ({words}){during}", "ConnectionBroken"
+    if any(type(e).__name__ in ("RemoteDisconnected", "IncompleteRead") for e in chain):
+        return f"{origin} closed the connection before the answer was complete{during}", "ConnectionBroken"
+    return f"the exchange with {origin} failed{during} ({type(exc).__name__})", type(exc).__name__
+
+
+def _os_words(chain: List[BaseException]) -> str:
+    for e in chain:
+        if isinstance(e, OSError) and e.errno in _ERRNO_WORDS:
+            return _ERRNO_WORDS[e.errno]
+    for e in chain:
+        if isinstance(e, (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)):
+            return "connection reset"
+    return ""
 
 
 class _Auth(AWS4Auth):
