@@ -66,14 +66,15 @@ def open_storage(platform: Platform, credentials: Optional[Credentials]) -> Stor
         return FolderStorage(platform.root, **sizes)
     if engine == "s3":
         from .s3 import S3Storage
+        from .s3.transport import DEFAULT_TIMEOUT
 
         if not platform.endpoint or not platform.bucket:
             raise ConfigError(f"platform {platform.name!r} (s3) needs both 'endpoint' and 'bucket'")
         if credentials is None:
             raise CredentialsError(f"platform {platform.name!r} (s3) needs an access key and a secret key")
         timeout = (
-            _option(options, "connect_timeout", float, 10.0),
-            _option(options, "read_timeout", float, 60.0),
+            _option(options, "connect_timeout", float, DEFAULT_TIMEOUT[0]),  # checked by config.platforms
+            _option(options, "read_timeout", float, DEFAULT_TIMEOUT[1]),
         )
         return S3Storage(
             endpoint=platform.endpoint,

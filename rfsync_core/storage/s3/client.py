@@ -33,7 +33,7 @@ from ...errors import (
     TransferCancelled,
 )
 from ..base import ByteHook
-from .transport import NET_ERRORS, Transport, describe_net_error, read_body, release
+from .transport import DEFAULT_TIMEOUT, NET_ERRORS, Transport, describe_net_error, read_body, release
 from .util import error_class, escape, parse_xml, query_string, xml_text
 
 _NET_ERRORS = NET_ERRORS
@@ -88,7 +88,7 @@ class S3Client:
         region: str = "us-east-1",
         session_token: Optional[str] = None,
         path_style: bool = True,
-        timeout: Tuple[float, float] = (10.0, 60.0),
+        timeout: Tuple[float, float] = DEFAULT_TIMEOUT,
         pool_size: int = 10,
         verify_tls: bool = True,
         ca_bundle: Optional[str] = None,

@@ -40,6 +40,11 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+DEFAULT_TIMEOUT: Tuple[float, float] = (10.0, 75.0)
+"""Seconds ``(connect, read)``: a TCP connect (and TLS handshake) may take the first; the second bounds
+every wait for the server once connected — sending a body it has stopped reading, its answer, each read
+of a body. 75 s: rclone holds an out-of-order part up to 60 s before it answers (platform settings
+``connect_timeout``/``read_timeout``, docs/platforms.md)."""
 NET_ERRORS: Tuple[Type[BaseException], ...] = (requests.RequestException, Urllib3Error, OSError)
 """What a broken exchange raises (while sending, or while reading an answer's body)."""
 
@@ -178,20 +183,32 @@ class _SocketRegistry:
                 pass
 
 
-def _pool_classes(registry: _SocketRegistry) -> Dict[str, Type[HTTPConnectionPool]]:
-    """urllib3 connection-pool classes whose new sockets are recorded in ``registry``."""
+def _pool_classes(registry: _SocketRegistry, send_timeout: float) -> Dict[str, Type[HTTPConnectionPool]]:
+    """urllib3 connection-pool classes whose new sockets are recorded in ``registry`` and whose
+    request (head and body) is sent under ``send_timeout``.
 
-    class _Conn(HTTPConnection):
+    Why: urllib3 sends the request under the *connect* timeout and switches to the read timeout only to
+    wait for the answer, so a server that stops reading a big part while it is busy was given up after
+    the connect timeout (10 s). The connection is made first, under the connect timeout, as before.
+    """
+
+    class _Tracked:
         def _new_conn(self) -> socket.socket:
-            sock = super()._new_conn()
+            sock: socket.socket = super()._new_conn()  # type: ignore[misc]
             registry.add(sock)
             return sock
 
-    class _SConn(HTTPSConnection):
-        def _new_conn(self) -> socket.socket:
-            sock = super()._new_conn()
-            registry.add(sock)
-            return sock
+        def request(self, *args: Any, **kwargs: Any) -> None:
+            if self.sock is None:  # type: ignore[attr-defined]
+                self.connect()  # type: ignore[attr-defined]
+            setattr(self, "timeout", send_timeout)  # noqa: B010 -- urllib3 applies it to the socket before sending
+            super().request(*args, **kwargs)  # type: ignore[misc]
+
+    class _Conn(_Tracked, HTTPConnection):
+        pass
+
+    class _SConn(_Tracked, HTTPSConnection):
+        pass
 
     class _Pool(HTTPConnectionPool):
         ConnectionCls = _Conn
@@ -205,8 +222,8 @@ def _pool_classes(registry: _SocketRegistry) -> Dict[str, Type[HTTPConnectionPoo
 class _TrackedAdapter(HTTPAdapter):
     """An adapter whose sockets (direct or through a proxy) can be shut down from another thread."""
 
-    def __init__(self, registry: _SocketRegistry, pool_size: int) -> None:
-        self._classes = _pool_classes(registry)
+    def __init__(self, registry: _SocketRegistry, pool_size: int, send_timeout: float) -> None:
+        self._classes = _pool_classes(registry, send_timeout)
         self._pools: Dict[Tuple[str, Any, Any], Any] = {}
         super().__init__(pool_connections=2, pool_maxsize=pool_size, max_retries=0)
 
@@ -314,7 +331,7 @@ class Transport:
         if state is not None and state.epoch == epoch:
             return state
         session = requests.Session()
-        adapter = _TrackedAdapter(self.registry, self._pool_size)
+        adapter = _TrackedAdapter(self.registry, self._pool_size, self.timeout[1])
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         session.trust_env = False
