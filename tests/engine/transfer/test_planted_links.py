@@ -4,7 +4,7 @@ name: nothing outside is written, nothing of someone else's is reused (issue 13,
 Kinds: the records database (and SQLite's ``-wal``/``-shm``/``-journal`` beside it), a download's
 ``.part`` hard-linked to a file elsewhere (the symlink and sidecar cases are in
 test_download_sidecar_safety.py, on both engines), manifests written by append and cut, the task
-configs a plugin writes, settings, and objects of the folder platform (what ``upload`` and
+configs a plugin writes, and objects of the folder platform (what ``upload`` and
 ``upload-config`` write there).
 """
 
@@ -78,7 +78,18 @@ def test_a_part_hard_linked_to_a_file_elsewhere_is_not_written_through(
     assert os.stat(outside).st_nlink == 1
 
 
-# -- manifests, task configs, settings ----------------------------------------------------------------
+# -- manifests, task configs ---------------------------------------------------------------------------
+def _plant(name: Path, planted: str, to: Path) -> None:
+    """Put a symlink (live or, for "dangling", to a missing file beside ``to``) or a hard link at ``name``."""
+    name.parent.mkdir(parents=True, exist_ok=True)
+    if planted == "symlink":
+        name.symlink_to(to)
+    elif planted == "dangling":
+        name.symlink_to(to.parent / "new.json")
+    else:
+        os.link(to, name)
+
+
 def _manifest(path: Path, n: int, tmp_path: Path) -> None:
     files = []
     for i in range(n):
@@ -96,11 +107,7 @@ def test_append_replaces_a_planted_manifest_name_without_writing_through(tmp_pat
     _manifest(elsewhere, 1, tmp_path)  # a valid manifest of someone else's, reachable through the name
     before = elsewhere.read_bytes()
     target = tmp_path / "job" / "upload.json"
-    target.parent.mkdir()
-    if planted == "symlink":
-        target.symlink_to(elsewhere)
-    else:
-        os.link(elsewhere, target)
+    _plant(target, planted, elsewhere)
     (tmp_path / "new").mkdir()
     (tmp_path / "new" / "b.exr").write_bytes(b"b")
     assert append_to_upload([str(tmp_path / "new")], str(target)) == 1
@@ -125,13 +132,9 @@ def test_cut_parts_replace_planted_links_and_files_without_writing_through(tmp_p
 
 
 @pytest.mark.parametrize("planted", ["symlink", "hardlink"])
-def test_task_configs_and_settings_replace_planted_names(tmp_path: Path, outside: Path, planted: str) -> None:
+def test_task_configs_replace_planted_names(tmp_path: Path, outside: Path, planted: str) -> None:
     target = tmp_path / "task" / "upload.json"
-    target.parent.mkdir()
-    if planted == "symlink":
-        target.symlink_to(outside)
-    else:
-        os.link(outside, target)
+    _plant(target, planted, outside)
     (tmp_path / "a.exr").write_bytes(b"a")
     write_upload_manifest(str(target), None, [str(tmp_path / "a.exr")])
     assert not target.is_symlink() and json.loads(target.read_text())["asset"]
@@ -145,13 +148,7 @@ def test_folder_platform_objects_never_write_through_a_planted_name(tmp_path: Pa
                                                                    how: str) -> None:
     root = tmp_path / "farm"
     obj = root / "tasks" / "9" / "cfg" / "task.json"
-    obj.parent.mkdir(parents=True)
-    if planted == "symlink":
-        obj.symlink_to(outside)
-    elif planted == "dangling":
-        obj.symlink_to(outside.parent / "new.json")
-    else:
-        os.link(outside, obj)
+    _plant(obj, planted, outside)
     st = FolderStorage(str(root))
     src = tmp_path / "src.json"
     src.write_bytes(b"{}")
