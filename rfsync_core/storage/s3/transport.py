@@ -35,7 +35,7 @@ from requests.structures import CaseInsensitiveDict
 from requests_aws4auth import AWS4Auth
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError, ProxyError
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ProxyError
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
@@ -99,7 +99,7 @@ def describe_net_error(exc: BaseException, origin: str, timeout: Tuple[float, fl
     """
     chain = list(_chain(exc))
     connect, read = timeout
-    if any(isinstance(e, (NameResolutionError, socket.gaierror)) for e in chain):
+    if any(isinstance(e, socket.gaierror) for e in chain):  # urllib3 2 wraps it in NameResolutionError
         return f"cannot resolve host {urlsplit(origin).hostname} (for {origin})", "NameResolution"
     if any(isinstance(e, requests.exceptions.ConnectTimeout) or
            (isinstance(e, ConnectTimeoutError) and not isinstance(e, NewConnectionError)) for e in chain):
@@ -201,7 +201,8 @@ def _pool_classes(registry: _SocketRegistry, send_timeout: float) -> Dict[str, T
         def request(self, *args: Any, **kwargs: Any) -> None:
             if self.sock is None:  # type: ignore[attr-defined]
                 self.connect()  # type: ignore[attr-defined]
-            setattr(self, "timeout", send_timeout)  # noqa: B010 -- urllib3 applies it to the socket before sending
+            setattr(self, "timeout", send_timeout)  # noqa: B010 -- urllib3 2 applies it to the socket itself,
+            self.sock.settimeout(send_timeout)  # type: ignore[attr-defined]  # urllib3 1.26 does not
             super().request(*args, **kwargs)  # type: ignore[misc]
 
     class _Conn(_Tracked, HTTPConnection):
