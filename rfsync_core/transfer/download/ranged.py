@@ -107,7 +107,9 @@ class RangedFetch:
 
     def __init__(self, storage: Storage, key: str, part: str, info: ObjectInfo, *, streams: int,
                  range_size: int, count: Callable[[int], None], cancel: CancelToken, want_md5: bool,
-                 watch: Optional[ServerWatch] = None) -> None:
+                 watch: Optional[ServerWatch] = None, recount: Optional[Callable[[int], None]] = None) -> None:
+        """``count`` sees every byte fetched (bandwidth cap, progress, cancel); ``recount``, when given, the
+        bytes a repair reads again instead (the cap and cancel, not progress: they were counted once)."""
         self.storage = storage
         self.key = key
         self.part = part
@@ -115,6 +117,7 @@ class RangedFetch:
         self.streams = max(1, streams)
         self.range_size = max(1, range_size)
         self.count = count
+        self.recount = recount or count
         self.cancel = cancel
         self.want_md5 = want_md5
         self.watch = watch
@@ -324,7 +327,7 @@ class RangedFetch:
                 n = min(len(data), end - self.pos)
                 if n <= 0:
                     raise _RangeFull()
-                fetch.count(n)  # bandwidth cap and cancel, as for the first pass
+                fetch.recount(n)  # bandwidth cap and cancel, as for the first pass
                 fresh = bytes(memoryview(data)[:n])
                 if os.pread(fd, n, self.pos) != fresh:
                     view = memoryview(fresh)

@@ -416,7 +416,8 @@ class Run:
         hook, _counted = self._count_hook()
         fetch = RangedFetch(self.storage, key, part, info, streams=self.options.range_streams,
                             range_size=self._range_size(), count=hook, cancel=self.cancel,
-                            want_md5=is_md5(info.etag), watch=self.watch)
+                            want_md5=is_md5(info.etag), watch=self.watch,
+                            recount=lambda n: self.limiter.consume(n, self.cancel))
         got, md5_hex, resumed = fetch.run()
         return got, md5_hex, info.size - resumed, resumed
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterator, Tuple
+from typing import Iterator, List, Tuple
 
 import pytest
 from faultproxy import FaultProxy
@@ -48,8 +48,12 @@ def setup(s3_server: S3Server, tmp_path: Path) -> Iterator[Tuple[FaultProxy, Cli
 
 
 def _download(client: Client, root: Path):  # type: ignore[no-untyped-def]
-    dl = Downloader(client, ranged_threshold=RANGE, range_size=RANGE, range_streams=3, use_records=False)
-    return dl.download_keys([(KEY, "big.exr")], root)
+    seen: List[Tuple[int, int]] = []
+    dl = Downloader(client, ranged_threshold=RANGE, range_size=RANGE, range_streams=3, use_records=False,
+                    progress=lambda p: seen.append((p.bytes_done, p.bytes_total)))
+    result = dl.download_keys([(KEY, "big.exr")], root)
+    assert seen and all(done <= total for done, total in seen), seen[-3:]  # a repair is not counted twice
+    return result
 
 
 def _range_gets(proxy: FaultProxy) -> int:
