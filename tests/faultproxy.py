@@ -14,6 +14,9 @@ target. It parses just enough of every request (the head and its
 * ``corrupt_next(match)``: flip the first byte of the body of the next
   request whose request line contains ``match`` (a bad NIC, a broken
   middlebox: TCP checksums pass, the bytes are wrong).
+* ``corrupt_response(match, times)``: flip the first body byte of the answers to the next
+  ``times`` requests whose head (request line and headers, e.g. a ``Range:``) contains
+  ``match``; ``times=None`` keeps corrupting until :meth:`clear` (a link that always does it).
 * ``answer_matching(pattern, status)``: answer every request whose request line
   matches ``pattern`` (a regex) with ``status`` itself, e.g. 405 to ListParts
   (``GET …?uploadId=``) for a server without it.
@@ -93,6 +96,8 @@ class FaultProxy:
         self._cuts: Deque[int] = deque()
         self._failures: Deque[int] = deque()
         self._corrupts: Deque[str] = deque()
+        self._resp_corrupts: Deque[str] = deque()
+        self._resp_corrupt_always: Optional[str] = None
         self._fail_forever: Optional[int] = None
         self._matching: List[Tuple[re.Pattern[str], int]] = []
         self._stall_until = 0.0
@@ -126,6 +131,15 @@ class FaultProxy:
         """Flip the first body byte of each of the next ``times`` requests whose request line contains ``match``."""
         with self._lock:
             self._corrupts.extend([match] * times)
+
+    def corrupt_response(self, match: str = "", times: Optional[int] = 1) -> None:
+        """Flip the first body byte of the answers to the next ``times`` forwarded requests whose head
+        contains ``match``; None = every one until :meth:`clear`."""
+        with self._lock:
+            if times is None:
+                self._resp_corrupt_always = match
+            else:
+                self._resp_corrupts.extend([match] * times)
 
     def fail_next(self, count: Optional[int] = 1, status: int = 503) -> None:
         """Answer the next ``count`` requests with ``status`` (503 SlowDown or 500 InternalError); None = always."""
@@ -164,6 +178,8 @@ class FaultProxy:
             self._cuts.clear()
             self._failures.clear()
             self._corrupts.clear()
+            self._resp_corrupts.clear()
+            self._resp_corrupt_always = None
             self._fail_forever = None
             self._matching.clear()
             self._stall_until = 0.0
@@ -286,6 +302,7 @@ class FaultProxy:
     def _serve(self, client: socket.socket) -> None:
         upstream: Optional[socket.socket] = None
         cut: List[Optional[int]] = [None]  # response budget shared with this connection's pipe
+        flip: List[Optional[bytes]] = [None]  # not None: corrupt the next answer's body (bytes of its head so far)
         self._track(client)
         buf = b""
         try:
@@ -317,11 +334,19 @@ class FaultProxy:
                 if upstream is None:
                     upstream = socket.create_connection(self.target, timeout=5)
                     self._track(upstream)
-                    self._spawn(self._pipe, upstream, client, cut)
+                    self._spawn(self._pipe, upstream, client, cut, flip)
                 with self._lock:
                     if action in ("forward", "corrupt") and self._cuts:
                         cut[0] = self._cuts.popleft()
                         self.requests[-1] = self.requests[-1].rsplit(" -> ", 1)[0] + " -> cut"
+                    text = head.decode("latin-1")
+                    always = self._resp_corrupt_always
+                    if action == "forward" and ((always is not None and always in text) or
+                                                (self._resp_corrupts and self._resp_corrupts[0] in text)):
+                        if always is None or always not in text:
+                            self._resp_corrupts.popleft()
+                        flip[0] = b""
+                        self.requests[-1] = self.requests[-1].rsplit(" -> ", 1)[0] + " -> corrupt-response"
                 self._wait_stall()
                 self._send(upstream, head)
                 left = length
@@ -350,11 +375,34 @@ class FaultProxy:
             self._untrack(client, upstream)
             self._slots.release()
 
-    def _pipe(self, src: socket.socket, dst: socket.socket, cut: List[Optional[int]]) -> None:
+    @staticmethod
+    def _flip_body(data: bytes, flip: List[Optional[bytes]]) -> bytes:
+        """Flip the first body byte of the answer that ``flip`` waits for, once its head has passed."""
+        seen = flip[0]
+        if seen is None:
+            return data
+        if seen == _HEAD_END:  # the head ended with the previous chunk
+            flip[0] = None
+            return bytes([data[0] ^ 0xFF]) + data[1:] if data else data
+        joined = seen + data
+        end = joined.find(_HEAD_END)
+        if end < 0:
+            flip[0] = joined[-3:]
+            return data
+        pos = end + len(_HEAD_END) - len(seen)
+        if pos >= len(data):
+            flip[0] = _HEAD_END
+            return data
+        flip[0] = None
+        return data[:pos] + bytes([data[pos] ^ 0xFF]) + data[pos + 1:]
+
+    def _pipe(self, src: socket.socket, dst: socket.socket, cut: List[Optional[int]],
+              flip: List[Optional[bytes]]) -> None:
         try:
             while self._alive():
                 data = self._recv(src)
                 self._wait_stall()
+                data = self._flip_body(data, flip)
                 budget = cut[0]
                 if budget is not None:
                     if len(data) >= budget:

@@ -222,6 +222,23 @@ def _check_endpoint(value: str, where: _Where) -> str:
     return f"{scheme}://{netloc}"
 
 
+TIMEOUT_KEYS = ("connect_timeout", "read_timeout")
+MAX_TIMEOUT = 3600.0
+"""Longest timeout accepted (seconds): more is a typo (milliseconds?) and would look like a hang."""
+
+
+def _check_timeouts(entry: Mapping[str, Any], where: _Where) -> None:
+    """``connect_timeout`` / ``read_timeout``: seconds, more than 0 and at most :data:`MAX_TIMEOUT`."""
+    for key in TIMEOUT_KEYS:
+        if key not in entry:
+            continue
+        value = entry[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise where.error(f"{key!r} must be a number of seconds, not {_json_type(value)} ({json.dumps(value)})")
+        if not 0 < value <= MAX_TIMEOUT:  # NaN fails too
+            raise where.error(f"{key!r} must be more than 0 s and at most {MAX_TIMEOUT:g} s, not {value!r}")
+
+
 def _check_prefix(value: str, where: _Where) -> str:
     prefix = value.strip("/")
     if "\\" in prefix or "\0" in prefix:
@@ -311,6 +328,7 @@ def _build_platform(name: str, raw: Any, path: Path, layer: str,
             return Platform(root=os.path.normpath(expanded), **common)
         return Platform(root=_check_root(_get_str(entry, "root", where), where), **common)
     # s3
+    _check_timeouts(entry, where)
     if "root" in entry:
         options["root"] = entry["root"]
     endpoint = _check_endpoint(_get_str(entry, "endpoint", where), where)

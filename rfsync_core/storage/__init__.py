@@ -67,6 +67,7 @@ def open_storage(platform: Platform, credentials: Optional[Credentials]) -> Stor
     if engine == "s3":
         try:
             from .s3 import S3Storage
+            from .s3.transport import DEFAULT_TIMEOUT
         except ImportError as err:  # e.g. urllib3 2.x on an old OpenSSL in a host's Python: one line, no traceback
             from ..deps import import_error_message
 
@@ -77,8 +78,8 @@ def open_storage(platform: Platform, credentials: Optional[Credentials]) -> Stor
         if credentials is None:
             raise CredentialsError(f"platform {platform.name!r} (s3) needs an access key and a secret key")
         timeout = (
-            _option(options, "connect_timeout", float, 10.0),
-            _option(options, "read_timeout", float, 60.0),
+            _option(options, "connect_timeout", float, DEFAULT_TIMEOUT[0]),  # checked by config.platforms
+            _option(options, "read_timeout", float, DEFAULT_TIMEOUT[1]),
         )
         return S3Storage(
             endpoint=platform.endpoint,

@@ -52,6 +52,20 @@ class RecordsError(RfsyncError):
     """The records database cannot be opened or used (corrupt, newer schema, unwritable)."""
 
 
+SQLITE_SIDE_FILES = ("", "-wal", "-shm", "-journal")
+"""The database and the files SQLite opens beside it (it follows links: no ``O_NOFOLLOW`` there)."""
+
+
+def refuse_links(path: Path) -> None:
+    """:class:`RecordsError` when the database or a side file of it is a symbolic link: SQLite would
+    open (or create) its target, wherever it points. Checked before every connect (``lstat``)."""
+    for suffix in SQLITE_SIDE_FILES:
+        name = f"{path}{suffix}"
+        if os.path.islink(name):
+            raise RecordsError(f"refusing the records database: {name} is a symbolic link "
+                               f"(to {os.readlink(name)}); move it away")
+
+
 class UploadRecord(NamedTuple):
     key: str
     local: str
@@ -144,6 +158,7 @@ class Records:
             raise RecordsError(f"records database {self.path} is closed")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            refuse_links(self.path)
             conn = sqlite3.connect(
                 str(self.path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
             )

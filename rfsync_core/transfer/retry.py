@@ -42,10 +42,10 @@ def _stop_before(max_delay: float) -> Any:
     return factory(max_delay)
 
 
-def _annotate(exc: BaseException, attempts: int, elapsed: float, describe: str) -> None:
-    """Add the attempt count to the error's message, keeping its type and attributes."""
-    what = f"{describe}: " if describe else ""
-    note = f" [{what}gave up after {attempts} attempts in {elapsed:.1f}s]"
+def _annotate(exc: BaseException, attempts: int, elapsed: float) -> None:
+    """Add the attempt count to the error's message, keeping its type and attributes (the message
+    already names the operation and the object: ``describe`` is for the log only)."""
+    note = f" — gave up after {attempts} attempts in {elapsed:.1f} s"
     if isinstance(exc, StorageError):
         exc.message = f"{exc.message}{note}"
         exc.args = (exc.message, *exc.args[1:])
@@ -144,5 +144,5 @@ def retry_call(
         return retrying(attempt)
     except BaseException as exc:
         if count > 1 and is_retryable(exc):
-            _annotate(exc, count, time.monotonic() - start, describe)
+            _annotate(exc, count, time.monotonic() - start)
         raise

@@ -33,7 +33,7 @@ from ...errors import (
     TransferCancelled,
 )
 from ..base import ByteHook
-from .transport import NET_ERRORS, Transport, read_body, release
+from .transport import DEFAULT_TIMEOUT, NET_ERRORS, Transport, describe_net_error, read_body, release
 from .util import error_class, escape, parse_xml, query_string, xml_text
 
 _NET_ERRORS = NET_ERRORS
@@ -88,7 +88,7 @@ class S3Client:
         region: str = "us-east-1",
         session_token: Optional[str] = None,
         path_style: bool = True,
-        timeout: Tuple[float, float] = (10.0, 60.0),
+        timeout: Tuple[float, float] = DEFAULT_TIMEOUT,
         pool_size: int = 10,
         verify_tls: bool = True,
         ca_bundle: Optional[str] = None,
@@ -189,9 +189,9 @@ class S3Client:
                 f"{op} {self._where(key)} failed: the server's TLS certificate is not trusted ({_ssl_reason(exc)}). "
                 f"For a studio CA, set REQUESTS_CA_BUNDLE or the platform's \"ca_bundle\" to its PEM file"),
                 code="TLSCertificate", key=key or "")
-        name = type(exc).__name__
-        return StorageConnectionError(self._scrub(f"{op} {self._where(key)} failed{during}: {name}: {exc}"),
-                                      code=name, key=key or "")
+        text, code = describe_net_error(exc, self._http.origin, self.timeout, during)
+        target = f"s3://{self.bucket}/{self._full_key(key)}" if key is not None else self.name
+        return StorageConnectionError(self._scrub(f"{op} {target}: {text}"), code=code, key=key or "")
 
     def _request(
         self,

@@ -36,7 +36,7 @@ from ..base import (
 )
 from .body import Buffer, BufferBudget, hashing, iter_slice, md5_of, open_source, read_slice
 from .client import S3Client
-from .transport import NET_ERRORS, read_body, release
+from .transport import DEFAULT_TIMEOUT, NET_ERRORS, read_body, release
 from .util import b64, clean_etag, escape, http_time, iso_time, plan_range, xml_text
 
 BUFFER_BUDGET = 96 * MiB
@@ -64,7 +64,7 @@ class S3Storage(S3Client):
         region: str = "us-east-1",
         session_token: Optional[str] = None,
         path_style: bool = True,
-        timeout: Tuple[float, float] = (10.0, 60.0),
+        timeout: Tuple[float, float] = DEFAULT_TIMEOUT,
         pool_size: int = 10,
         verify_tls: bool = True,
         multipart_threshold: int = DEFAULT_MULTIPART_THRESHOLD,

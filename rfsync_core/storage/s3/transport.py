@@ -19,11 +19,15 @@ Why it looks like this:
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import socket
+import ssl
 import threading
 import weakref
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Type
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple, Type
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -31,11 +35,101 @@ from requests.structures import CaseInsensitiveDict
 from requests_aws4auth import AWS4Auth
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ProxyError
 from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+DEFAULT_TIMEOUT: Tuple[float, float] = (10.0, 75.0)
+"""Seconds ``(connect, read)``: a TCP connect (and TLS handshake) may take the first; the second bounds
+every wait for the server once connected — sending a body it has stopped reading, its answer, each read
+of a body. 75 s: rclone holds an out-of-order part up to 60 s before it answers (platform settings
+``connect_timeout``/``read_timeout``, docs/platforms.md)."""
 NET_ERRORS: Tuple[Type[BaseException], ...] = (requests.RequestException, Urllib3Error, OSError)
 """What a broken exchange raises (while sending, or while reading an answer's body)."""
+
+_ERRNO_WORDS = {errno.ECONNREFUSED: "connection refused", errno.ECONNRESET: "connection reset",
+                errno.EHOSTUNREACH: "host unreachable", errno.ENETUNREACH: "network unreachable",
+                errno.ECONNABORTED: "connection aborted", errno.EPIPE: "connection closed by the server",
+                errno.ETIMEDOUT: "connection timed out"}
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and what caused it: ``__cause__``/``__context__``, urllib3's ``reason``, an exception in ``args``."""
+    seen: List[BaseException] = []
+    todo: List[BaseException] = [exc]
+    while todo and len(seen) < 12:
+        cur = todo.pop(0)
+        if any(cur is s for s in seen):
+            continue
+        seen.append(cur)
+        yield cur
+        nxt = [getattr(cur, "reason", None), cur.__cause__, cur.__context__,
+               *(a for a in cur.args if isinstance(a, BaseException))]
+        todo.extend(n for n in nxt if isinstance(n, BaseException))
+
+
+_TIMEOUT_VALUE = re.compile(r"timeout=([0-9.]+)\)")
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g} s"
+
+
+def _waited(chain: List[BaseException], default: float) -> float:
+    """The timeout that expired: urllib3 names it ("read timeout=10.0"; a TLS handshake waits the
+    connect timeout but is reported as a read timeout), else ``default``."""
+    for e in chain:
+        m = _TIMEOUT_VALUE.search(str(e))
+        if m:
+            try:
+                return float(m.group(1))
+            except ValueError:
+                break
+    return default
+
+
+def describe_net_error(exc: BaseException, origin: str, timeout: Tuple[float, float],
+                       during: str = "") -> Tuple[str, str]:
+    """One plain line (and a short code) for a failed exchange with ``origin``: the one place that reads
+    requests' and urllib3's exceptions, so no ``_Pool(...)``/``Max retries exceeded`` reaches a user.
+
+    ``timeout`` is the transport's ``(connect, read)``; ``during`` says what was going on
+    (" while reading the answer"). Certificate failures are told apart by the caller (not retryable).
+    """
+    chain = list(_chain(exc))
+    connect, read = timeout
+    if any(isinstance(e, socket.gaierror) for e in chain):  # urllib3 2 wraps it in NameResolutionError
+        return f"cannot resolve host {urlsplit(origin).hostname} (for {origin})", "NameResolution"
+    if any(isinstance(e, requests.exceptions.ConnectTimeout) or
+           (isinstance(e, ConnectTimeoutError) and not isinstance(e, NewConnectionError)) for e in chain):
+        return f"cannot reach {origin} (no answer to connecting within {_seconds(connect)})", "ConnectTimeout"
+    if any(isinstance(e, ProxyError) for e in chain):
+        return f"cannot reach {origin} through the proxy ({_os_words(chain) or 'the proxy failed'})", "ProxyError"
+    if any(isinstance(e, NewConnectionError) for e in chain):
+        return f"cannot reach {origin} ({_os_words(chain) or 'connection failed'})", "ConnectionFailed"
+    if any(isinstance(e, (Urllib3Timeout, requests.exceptions.Timeout, socket.timeout, TimeoutError))
+           for e in chain):
+        return f"no answer from {origin} within {_seconds(_waited(chain, read))}{during}", "ReadTimeout"
+    if any(isinstance(e, ssl.SSLError) for e in chain):
+        reason = next((str(getattr(e, "reason", "") or "") for e in chain if isinstance(e, ssl.SSLError)), "")
+        return f"TLS with {origin} failed ({reason.lower().replace('_', ' ') or 'handshake error'}){during}", "TLSError"
+    words = _os_words(chain)
+    if words:
+        return f"the connection to {origin} broke ({words}){during}", "ConnectionBroken"
+    if any(type(e).__name__ in ("RemoteDisconnected", "IncompleteRead") for e in chain):
+        return f"{origin} closed the connection before the answer was complete{during}", "ConnectionBroken"
+    return f"the exchange with {origin} failed{during} ({type(exc).__name__})", type(exc).__name__
+
+
+def _os_words(chain: List[BaseException]) -> str:
+    for e in chain:
+        if isinstance(e, OSError) and e.errno in _ERRNO_WORDS:
+            return _ERRNO_WORDS[e.errno]
+    for e in chain:
+        if isinstance(e, (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)):
+            return "connection reset"
+    return ""
 
 
 class _Auth(AWS4Auth):
@@ -89,20 +183,33 @@ class _SocketRegistry:
                 pass
 
 
-def _pool_classes(registry: _SocketRegistry) -> Dict[str, Type[HTTPConnectionPool]]:
-    """urllib3 connection-pool classes whose new sockets are recorded in ``registry``."""
+def _pool_classes(registry: _SocketRegistry, send_timeout: float) -> Dict[str, Type[HTTPConnectionPool]]:
+    """urllib3 connection-pool classes whose new sockets are recorded in ``registry`` and whose
+    request (head and body) is sent under ``send_timeout``.
 
-    class _Conn(HTTPConnection):
+    Why: urllib3 sends the request under the *connect* timeout and switches to the read timeout only to
+    wait for the answer, so a server that stops reading a big part while it is busy was given up after
+    the connect timeout (10 s). The connection is made first, under the connect timeout, as before.
+    """
+
+    class _Tracked:
         def _new_conn(self) -> socket.socket:
-            sock = super()._new_conn()
+            sock: socket.socket = super()._new_conn()  # type: ignore[misc]
             registry.add(sock)
             return sock
 
-    class _SConn(HTTPSConnection):
-        def _new_conn(self) -> socket.socket:
-            sock = super()._new_conn()
-            registry.add(sock)
-            return sock
+        def request(self, *args: Any, **kwargs: Any) -> None:
+            if self.sock is None:  # type: ignore[attr-defined]
+                self.connect()  # type: ignore[attr-defined]
+            setattr(self, "timeout", send_timeout)  # noqa: B010 -- urllib3 2 applies it to the socket itself,
+            self.sock.settimeout(send_timeout)  # type: ignore[attr-defined]  # urllib3 1.26 does not
+            super().request(*args, **kwargs)  # type: ignore[misc]
+
+    class _Conn(_Tracked, HTTPConnection):
+        pass
+
+    class _SConn(_Tracked, HTTPSConnection):
+        pass
 
     class _Pool(HTTPConnectionPool):
         ConnectionCls = _Conn
@@ -116,8 +223,8 @@ def _pool_classes(registry: _SocketRegistry) -> Dict[str, Type[HTTPConnectionPoo
 class _TrackedAdapter(HTTPAdapter):
     """An adapter whose sockets (direct or through a proxy) can be shut down from another thread."""
 
-    def __init__(self, registry: _SocketRegistry, pool_size: int) -> None:
-        self._classes = _pool_classes(registry)
+    def __init__(self, registry: _SocketRegistry, pool_size: int, send_timeout: float) -> None:
+        self._classes = _pool_classes(registry, send_timeout)
         self._pools: Dict[Tuple[str, Any, Any], Any] = {}
         super().__init__(pool_connections=2, pool_maxsize=pool_size, max_retries=0)
 
@@ -225,7 +332,7 @@ class Transport:
         if state is not None and state.epoch == epoch:
             return state
         session = requests.Session()
-        adapter = _TrackedAdapter(self.registry, self._pool_size)
+        adapter = _TrackedAdapter(self.registry, self._pool_size, self.timeout[1])
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         session.trust_env = False

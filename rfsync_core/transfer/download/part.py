@@ -9,9 +9,11 @@ has its existing prefix hashed once before the tail is appended.
 from __future__ import annotations
 
 import os
+import stat
 from typing import Any, Optional, Tuple
 
 from ..._files import MiB, create_new, is_md5, md5_file, new_md5
+from ...errors import UnsafePathError
 from ...storage.base import ByteHook, ObjectInfo, Storage
 
 PART_SUFFIX = ".part"
@@ -23,7 +25,8 @@ def open_part(part: str, *, fresh: bool = False) -> int:
     """Open ``part`` read-write, never through a symlink; create it (``create_new``) when absent.
 
     ``fresh``: the file must be new (an existing one is removed first), as a download that starts over
-    needs. A link planted at the name makes the open fail (``ELOOP``) instead of writing through it.
+    needs. A link planted at the name makes the open fail (``ELOOP``) instead of writing through it, and
+    a file with other hard links is refused (:class:`UnsafePathError`).
     """
     if fresh:
         try:
@@ -31,10 +34,24 @@ def open_part(part: str, *, fresh: bool = False) -> int:
         except FileNotFoundError:
             pass
     try:
-        return os.open(part, _RW_NOFOLLOW)
+        fd = os.open(part, _RW_NOFOLLOW)
     except FileNotFoundError:
         os.close(create_new(part))
-        return os.open(part, _RW_NOFOLLOW)
+        fd = os.open(part, _RW_NOFOLLOW)
+    if os.fstat(fd).st_nlink > 1:  # planted since the caller looked (see shared_part)
+        os.close(fd)
+        raise UnsafePathError(f"{part} has other hard links; not writing through it")
+    return fd
+
+
+def shared_part(part: str) -> bool:
+    """True when an existing ``part`` is a hard link to a file with other names (anywhere): it is not ours,
+    and resuming it would write into that other file. The caller removes the name and starts afresh."""
+    try:
+        st = os.lstat(part)
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and st.st_nlink > 1
 
 
 class FdWriter:

@@ -20,7 +20,16 @@ How it stays safe:
   the written, contiguous prefix of the file (from the page cache), so
   verification costs no extra pass at the end;
 * each range is retried (bounded) by :func:`retry_call`; cancel stops every
-  stream within one chunk (and the storage's ``interrupt`` wakes blocked reads).
+  stream within one chunk (and the storage's ``interrupt`` wakes blocked reads);
+* a file whose MD5 does not match (a byte flipped on the way: TCP checksums
+  pass, the bytes are wrong) is repaired in place, not fetched again whole:
+  its ranges are read again one by one and compared with the ``.part``, only
+  the chunks that differ are rewritten, and the pass stops as soon as the file
+  matches (so a bad first range costs that range; S3 gives no checksum per
+  range, so a bad last one costs a re-read of the file). At most
+  :data:`REPAIR_PASSES` passes; a pass that finds every range the same as on
+  disk (the storage, or the link, corrupts the same way every time) ends the
+  repair at once. The ``.part`` and its sidecar stay, so a rerun repairs again.
 """
 
 from __future__ import annotations
@@ -31,7 +40,7 @@ import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from ..._files import MiB, new_md5, remove_quietly, write_atomic
+from ..._files import MiB, is_md5, new_md5, remove_quietly, write_atomic
 from ...errors import RfsyncError, StorageError, TransferCancelled
 from ...storage.base import ObjectInfo, Storage, no_hook
 from ..progress import CancelToken
@@ -46,6 +55,8 @@ RANGE_STREAMS = 4
 STATE_SUFFIX = ".ranges"
 STATE_EVERY = 0.5
 """Seconds between sidecar writes while ranges progress."""
+REPAIR_PASSES = 3
+"""Passes over the ranges of a file whose MD5 does not match before it fails."""
 
 
 class _RangeFull(Exception):
@@ -96,7 +107,9 @@ class RangedFetch:
 
     def __init__(self, storage: Storage, key: str, part: str, info: ObjectInfo, *, streams: int,
                  range_size: int, count: Callable[[int], None], cancel: CancelToken, want_md5: bool,
-                 watch: Optional[ServerWatch] = None) -> None:
+                 watch: Optional[ServerWatch] = None, recount: Optional[Callable[[int], None]] = None) -> None:
+        """``count`` sees every byte fetched (bandwidth cap, progress, cancel); ``recount``, when given, the
+        bytes a repair reads again instead (the cap and cancel, not progress: they were counted once)."""
         self.storage = storage
         self.key = key
         self.part = part
@@ -104,6 +117,7 @@ class RangedFetch:
         self.streams = max(1, streams)
         self.range_size = max(1, range_size)
         self.count = count
+        self.recount = recount or count
         self.cancel = cancel
         self.want_md5 = want_md5
         self.watch = watch
@@ -280,7 +294,82 @@ class RangedFetch:
             self.cancel.check()
             if self._watermark() != self.info.size:
                 raise RfsyncError(f"download {self.key}: not every range arrived")
-            return self._got or self.info, md5_hex, self.resumed
+            got = self._got or self.info
+            if md5_hex is not None and is_md5(got.etag) and md5_hex != got.etag.lower():
+                md5_hex = self._repair(fd, got.etag.lower(), md5_hex)
+            return got, md5_hex, self.resumed
         finally:
             self._stop.set()
             os.close(fd)
+
+    # -- repair --------------------------------------------------------------------
+    def _file_md5(self, fd: int) -> str:
+        digest = new_md5()
+        pos = 0
+        while pos < self.info.size:
+            data = os.pread(fd, min(HASH_CHUNK, self.info.size - pos), pos)
+            if not data:
+                break
+            digest.update(data)
+            pos += len(data)
+        return str(digest.hexdigest())
+
+    def _compare_range(self, fd: int, start: int, end: int) -> bool:
+        """Read ``[start, end)`` again, rewrite the chunks that differ from the ``.part``; True if any did."""
+        changed = [False]
+        fetch = self
+
+        class Comparer:
+            def __init__(self) -> None:
+                self.pos = start
+
+            def write(self, data: Any) -> int:
+                n = min(len(data), end - self.pos)
+                if n <= 0:
+                    raise _RangeFull()
+                fetch.recount(n)  # bandwidth cap and cancel, as for the first pass
+                fresh = bytes(memoryview(data)[:n])
+                if os.pread(fd, n, self.pos) != fresh:
+                    view = memoryview(fresh)
+                    pos = self.pos
+                    while view:
+                        written = os.pwrite(fd, view, pos)
+                        view, pos = view[written:], pos + written
+                    changed[0] = True
+                self.pos += n
+                if self.pos >= end and end < fetch.info.size:
+                    raise _RangeFull()
+                return n
+
+        def attempt() -> None:
+            writer = Comparer()  # an attempt cut off starts the range over: the compare is idempotent
+            length = end - start if end < self.info.size else None
+            try:
+                self.storage.get_to_file(self.key, writer, offset=start, length=length, hook=no_hook)
+            except _RangeFull:
+                return
+            if writer.pos < end:
+                raise StorageError(f"download {self.key}: range {start}-{end - 1} ended early",
+                                   code="ShortRead", key=self.key)
+
+        retry_call(attempt, cancel=self.cancel, describe=f"download {self.key} bytes {start}-{end - 1} again",
+                   watch=self.watch)
+        return changed[0]
+
+    def _repair(self, fd: int, want: str, have: str) -> str:
+        """Make the ``.part`` match MD5 ``want`` by reading its ranges again (see the module doc)."""
+        for _ in range(REPAIR_PASSES):
+            changed_any = False
+            for start, end in self.ranges:
+                self.cancel.check()
+                if self._compare_range(fd, start, end):
+                    changed_any = True
+                    have = self._file_md5(fd)
+                    if have == want:
+                        return have
+            if not changed_any:
+                break
+        raise StorageError(
+            f"download {self.key}: the file does not match the storage (MD5 {have} instead of {want}) after "
+            f"reading its {len(self.ranges)} ranges again; the .part is kept and a rerun repairs it",
+            code="BadDigest", key=self.key)

@@ -29,7 +29,7 @@ from ..retry import retry_call
 from ..throttle import TokenBucket
 from ..watch import ServerWatch
 from .gate import ConcurrencyGate
-from .part import HASH_CHUNK, PART_SUFFIX, fill_tail, verify_part
+from .part import HASH_CHUNK, PART_SUFFIX, fill_tail, shared_part, verify_part
 from .ranged import (
     RANGE_SIZE,
     RANGE_STREAMS,
@@ -350,6 +350,9 @@ class Run:
         part = target + PART_SUFFIX
         resumed = 0
         ranged = self._wants_ranges(info)
+        if shared_part(part):  # hard-linked to a file elsewhere: not ours to resume or write into
+            os.remove(part)
+            drop_state(part)
         if os.path.lexists(part):
             if os.path.islink(part) or not os.path.isfile(part):
                 raise UnsafePathError(f"{part} exists and is not a regular file")
@@ -413,7 +416,8 @@ class Run:
         hook, _counted = self._count_hook(key)
         fetch = RangedFetch(self.storage, key, part, info, streams=self.options.range_streams,
                             range_size=self._range_size(), count=hook, cancel=self.cancel,
-                            want_md5=is_md5(info.etag), watch=self.watch)
+                            want_md5=is_md5(info.etag), watch=self.watch,
+                            recount=lambda n: self.limiter.consume(n, self.cancel))
         got, md5_hex, resumed = fetch.run()
         return got, md5_hex, info.size - resumed, resumed
 
