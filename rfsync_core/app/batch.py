@@ -19,6 +19,7 @@ from ..collect import CollectResult
 from ..config.settings import TransferSettings
 from ..errors import RfsyncError
 from ..farm import new_task_id
+from ..transfer.procs import worker_executable
 from .console import EXIT_CANCELLED, ConsoleProgress, run_cancellable
 from .jobs import submit_job, upload_manifest_job
 from .tasks import TaskInfo, task_folder, work_folder, write_task_configs, write_upload_manifest
@@ -37,6 +38,9 @@ def add_transfer_arguments(parser: argparse.ArgumentParser,
     parser.add_argument("--task-id", help="task id to submit under (default: a new one)")
     parser.add_argument("--max-speed", type=float, metavar="KBPS", help="bandwidth cap in KB/s")
     parser.add_argument("--threads", type=int, help="parallel transfers (default: the saved setting, 8)")
+    parser.add_argument("--processes", type=int, metavar="N",
+                        help="worker processes for small files (default: one per core for many small files; "
+                             "1: threads only; hosts with no plain Python known keep threads)")
     parser.add_argument("--allow-missing", action="store_true",
                         help="upload what was found even if some files are missing")
     return parser
@@ -55,7 +59,7 @@ def settings_with(base: TransferSettings, platform: Optional[str] = None, max_sp
 
 def send_from_batch(scene: str, collect: Callable[[], CollectResult], settings: Callable[[], TransferSettings], *,
                     task_info: Optional[Callable[[str], TaskInfo]] = None, task_id: Optional[str] = None,
-                    allow_missing: bool = False, thread_name: str = "rfsync-batch",
+                    allow_missing: bool = False, thread_name: str = "rfsync-batch", processes: Optional[int] = None,
                     out: Optional[TextIO] = None, err: Optional[TextIO] = None) -> int:
     """Upload what ``collect`` finds for ``scene``, or submit it as a task when ``task_info`` is given
     (it builds the task's details for a task id). ``settings`` is called once the files are known to
@@ -78,18 +82,25 @@ def send_from_batch(scene: str, collect: Callable[[], CollectResult], settings: 
             print("rfsync: error: missing files; fix them or pass --allow-missing", file=err)
             return EXIT_MISSING
     task = ""
+    if processes is not None and processes < 1:
+        print(f"rfsync: error: --processes must be at least 1, got {processes}", file=err)
+        return EXIT_USAGE
+    if processes != 1 and worker_executable() is None:
+        print(f"rfsync: worker processes: no plain Python known under {os.path.basename(sys.executable)} "
+              "(Katana's is unconfirmed); using threads", file=err)
+        processes = 1
     try:
         chosen = settings()
         if task_info is not None:
             task = task_id or new_task_id()
             configs = write_task_configs(task_folder(scene, task), task_info(task), collected)
             print(f"rfsync: task {task}: configs in {os.path.dirname(configs['task.json'])}", file=out)
-            job = submit_job(task, configs, chosen)
+            job = submit_job(task, configs, chosen, processes)
         else:
             manifest = write_upload_manifest(os.path.join(work_folder(scene), "upload.json"), scene,
                                              collected.found)
             print(f"rfsync: upload list {manifest}", file=out)
-            job = upload_manifest_job(manifest, chosen)
+            job = upload_manifest_job(manifest, chosen, processes)
         from ..transfer.progress import CancelToken
 
         cancel = CancelToken()

@@ -24,19 +24,21 @@ TransferJob = Callable[[Callable[[Any], Optional[bool]], Any], Any]
 """``job(progress_callback, cancel_token) -> result``: what the UI worker and batch mode run."""
 
 
-def upload_manifest_job(manifest_path: str, settings: TransferSettings) -> TransferJob:
-    """Upload the assets (and scene) an ``upload.json`` lists, with the user's settings."""
+def upload_manifest_job(manifest_path: str, settings: TransferSettings, processes: Optional[int] = 1) -> TransferJob:
+    """Upload the assets (and scene) an ``upload.json`` lists, with the user's settings (``processes``:
+    worker processes for small files; 1 in a host's session, batch modes may ask for more)."""
 
     def run(progress: Callable[[Any], Optional[bool]], cancel: Any) -> Any:
         with Client(settings.platform) as client:
             uploader = Uploader(client, threads=settings.threads, max_speed=settings.max_speed,
-                                progress=progress, cancel=cancel)
+                                progress=progress, cancel=cancel, processes=processes)
             return uploader.upload_manifest(manifest_path)
 
     return run
 
 
-def submit_job(task_id: str, configs: Dict[str, str], settings: TransferSettings) -> TransferJob:
+def submit_job(task_id: str, configs: Dict[str, str], settings: TransferSettings,
+               processes: Optional[int] = 1) -> TransferJob:
     """Submit a task: assets first, then the config files, ``task.json`` last (farm-protocol §3).
 
     ``configs`` maps each of ``farm.CONFIG_NAMES`` to its local file (``write_task_configs``).
@@ -55,7 +57,7 @@ def submit_job(task_id: str, configs: Dict[str, str], settings: TransferSettings
 
             def uploader() -> Any:
                 return Uploader(client, threads=settings.threads, max_speed=settings.max_speed,
-                                progress=progress, cancel=cancel)
+                                progress=progress, cancel=cancel, processes=processes)
             up = uploader()
             results = [up.upload_manifest(configs[UPLOAD_CONFIG])]
             for names in submit_batches(CONFIG_NAMES):

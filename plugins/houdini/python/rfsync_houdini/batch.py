@@ -93,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
         hip, lambda: host.collect_assets(frames, exclude),
         lambda: settings_with(settings_for(rop), args.platform, args.max_speed, args.threads),
         task_info=(lambda task_id: host.task_info(task_id, hip, rop)) if args.submit else None,
-        task_id=args.task_id, allow_missing=args.allow_missing, thread_name="rfsync-hython")
+        task_id=args.task_id, allow_missing=args.allow_missing, thread_name="rfsync-hython",
+        processes=args.processes)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
