@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import List
 
+import psutil
 import pytest
 from s3server import S3Server
+from testpaths import REPO as REPO_ROOT
 from upload_util import make_files, on_s3_disk
 
 from rfsync_core.app.batch import send_from_batch
@@ -56,3 +63,30 @@ def test_batch_under_katana_says_it_keeps_threads(tmp_path: Path, monkeypatch: p
     assert code == 0
     assert "worker processes: no plain Python known under katana (Katana's is unconfirmed); using threads" \
         in capsys.readouterr().err
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX process groups")
+def test_ctrl_c_reaches_every_process_and_the_run_cancels_cleanly(tmp_path: Path, s3_platform: str) -> None:
+    files = make_files(tmp_path / "src", {f"t{i:03d}.exr": 4096 for i in range(200)})
+    manifest = tmp_path / "upload.json"
+    UploadManifest(asset=[{"local": str(p), "server": "/proj/" + p.name} for p in files]).save(manifest)
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.Popen([sys.executable, "-m", "rfsync_core", "upload", str(manifest), "-p", s3_platform,
+                             "--processes", "2", "--max-speed", "40"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    workers: List[psutil.Process] = []
+    for _ in range(300):  # up to 30 s for both workers to start
+        workers = [c for c in psutil.Process(proc.pid).children(recursive=True)
+                   if "spawn_main" in " ".join(c.cmdline())]
+        if len(workers) >= 2:
+            break
+        time.sleep(0.1)
+    assert len(workers) >= 2
+    time.sleep(1.0)
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole foreground group
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err.decode()
+    assert "(cancelled)" in out.decode()
+    assert "Traceback" not in err.decode() and "KeyboardInterrupt" not in err.decode()
+    _gone, alive = psutil.wait_procs(workers, timeout=10)
+    assert not alive
