@@ -5,7 +5,8 @@
 Starts ``rclone serve s3``, writes N files of 4 KiB, then measures, for each step, the client's CPU
 (``time.process_time``: every thread of this process) and the server's (``/proc``) per file:
 ``S3Storage.put_file`` and ``get_to_file`` alone on one thread, then the uploader and the downloader
-with 1, 2, 4 and 8 threads. Why: on small files the limit is CPU per request, and only these numbers
+with 1, 2, 4 and 8 threads, then with 2 worker processes (``processes=2``: the parent's CPU and the
+workers', start-up included, reported apart). Why: on small files the limit is CPU per request, and only these numbers
 say whose CPU it is and whether more threads help (under the interpreter lock they mostly don't).
 """
 
@@ -15,6 +16,7 @@ import argparse
 import io
 import json
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -63,14 +65,20 @@ def main() -> int:
 
             files = sorted(src.rglob("*.exr"))
 
+            def kids_cpu() -> float:
+                ru = resource.getrusage(resource.RUSAGE_CHILDREN)  # workers, once joined
+                return ru.ru_utime + ru.ru_stime
+
             def measure(label: str, work: Callable[[], Any]) -> None:
-                c0, s0, t0 = time.process_time(), server_cpu(pid), time.perf_counter()
+                c0, s0, t0, k0 = time.process_time(), server_cpu(pid), time.perf_counter(), kids_cpu()
                 out = work()
                 if hasattr(out, "failed") and out.failed:
                     raise SystemExit(f"{label}: {out.failed[:3]}")
                 wall = time.perf_counter() - t0
+                kids = (kids_cpu() - k0) / n * 1e6
                 print(f"{label:<28} client {(time.process_time() - c0) / n * 1e6:5.0f} µs/file  "
-                      f"server {(server_cpu(pid) - s0) / n * 1e6:5.0f} µs/file  {n / wall:6.0f} files/s", flush=True)
+                      + (f"(+ workers {kids:5.0f} µs/file)  " if kids else "")
+                      + f"server {(server_cpu(pid) - s0) / n * 1e6:5.0f} µs/file  {n / wall:6.0f} files/s", flush=True)
 
             with Client("b") as client:
                 storage = client.storage
@@ -83,12 +91,20 @@ def main() -> int:
                 with Client("b") as client:
                     up = Uploader(client, threads=threads)
                     measure(f"Uploader, {threads} threads", partial(up.upload_files, items))
+            items = [(str(f), f"input/p2/{i}") for i, f in enumerate(files)]
+            with Client("b") as client:
+                measure("Uploader, 2 processes × 4", partial(Uploader(client, threads=8, processes=2).upload_files,
+                                                             items))
             for threads in (1, 2, 4, 8):
                 with Client("b") as client:
                     dl = Downloader(client, threads=threads)
                     dst = tmp / f"dl{threads}"
                     measure(f"Downloader, {threads} threads",
                             partial(dl.download, local_path=str(dst), server_paths=["raw"]))
+            with Client("b") as client:
+                dl = Downloader(client, threads=8, processes=2)
+                measure("Downloader, 2 processes × 4",
+                        partial(dl.download, local_path=str(tmp / "dlp"), server_paths=["raw"]))
         finally:
             stop_s3_server(srv)
     return 0
