@@ -2,6 +2,11 @@
 
     python bench/bench_latency.py [--small 2000] [--medium 200] [--medium-max-mib 16] [--big-mib 512]
                                   [--delay-ms 10] [--concurrency 16] [--only small,medium,big] [--rounds 1]
+                                  [--rfsync-processes 1,2] [--ops upload,download]
+
+``--delay-ms 0`` talks to the server directly (no proxy): the loopback comparison of small files.
+``--rfsync-processes 1,2`` runs rfsync's command line once per value (``rfsync-cli/pN``) beside its
+default.
 
 Starts ``rclone serve s3`` and, in front of it, :mod:`latency_proxy` (each direction delayed by
 ``--delay-ms``; 127.0.0.1 only). Every contender talks to the proxy: rfsync's command line, rclone,
@@ -29,6 +34,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
+import run as run_mod  # noqa: E402
 from run import Bench, Sizes, available, make_file, make_medium, make_small, write_manifest  # noqa: E402
 from s3server import start_s3_server, stop_s3_server  # noqa: E402
 
@@ -50,6 +56,9 @@ def start_proxy(target_port: int, delay_ms: float) -> tuple[subprocess.Popen, in
 
 def one(b: Bench, workload: str, c: str, op: str, data: Path, conc: int, root: str) -> float:
     extra = ["--concurrency", str(conc)] if conc else []
+    if "/p" in c:  # rfsync-cli/pN: the command line with --processes N
+        c, procs = c.split("/p")
+        extra += ["--processes", procs]
     if op == "upload":
         prefix = f"{workload}-{c}-{uuid.uuid4().hex[:6]}"
         if c.startswith("rfsync"):
@@ -81,14 +90,20 @@ def main() -> int:
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("--only", default="small,medium,big")
     p.add_argument("--ops", default="upload,download")
+    p.add_argument("--rounds", type=int, default=1, help="rounds, contenders rotating (A B C, B C A, ...)")
+    p.add_argument("--rfsync-processes", default="", help="also rfsync-cli with each --processes value")
+    p.add_argument("--contenders", default="", help="comma-separated subset (default: all)")
     a = p.parse_args()
+    extra_rfsync = [f"rfsync-cli/p{n}" for n in a.rfsync_processes.split(",") if n]
+    if a.contenders:
+        run_mod.ONLY_CONTENDERS = set(a.contenders.split(","))
     rtt = 2 * a.delay_ms / 1000.0
     with tempfile.TemporaryDirectory(prefix="rfsync-latency-") as tmp_name:
         tmp = Path(tmp_name)
         srv = start_s3_server(tmp / "root")
-        proxy, port = start_proxy(int(srv.endpoint.rsplit(":", 1)[1]), a.delay_ms)
+        proxy, port = start_proxy(int(srv.endpoint.rsplit(":", 1)[1]), a.delay_ms) if a.delay_ms else (None, 0)
         try:
-            via = replace(srv, endpoint=f"http://127.0.0.1:{port}")
+            via = replace(srv, endpoint=f"http://127.0.0.1:{port}") if proxy is not None else srv
             b = Bench(via, via.new_bucket(), tmp / "work", Sizes(0, 0, 0, 0, 0, 0, 0, [], 1))
             (tmp / "work").mkdir()
             sets: Dict[str, Path] = {}
@@ -109,23 +124,28 @@ def main() -> int:
                     b.run_contender(name + "-seed", "rclone", "upload", str(data), f"{root}/output/{name}")
                     b.results.pop()
                 for op in a.ops.split(","):
-                    for conc in (0, a.concurrency):
-                        for c in available(UP if op == "upload" else DOWN):
-                            if conc and c == "deadline":
-                                continue
-                            secs = one(b, name, c, op, data, conc, root)
-                            table.append(f"{name:<7} {op:<8} {'defaults' if not conc else f'conc {conc}':<9} "
-                                         f"{c:<11} {secs:8.2f} s  {len(files) / secs:8.1f} files/s  "
-                                         f"{nbytes / secs / MiB:7.1f} MiB/s")
-                floors.append(f"{name}: {len(files)} files × {rtt * 1000:.0f} ms ÷ {a.concurrency} = "
-                              f"{len(files) * rtt / a.concurrency:.2f} s; {nbytes / MiB:.0f} MiB")
+                    for conc in (0, a.concurrency) if a.concurrency else (0,):
+                        who = [*available(UP if op == "upload" else DOWN), *extra_rfsync]
+                        for rnd in range(a.rounds):
+                            k = rnd % len(who)
+                            for c in who[k:] + who[:k]:
+                                if conc and c == "deadline":
+                                    continue
+                                secs = one(b, name, c, op, data, conc, root)
+                                table.append(f"{name:<7} {op:<8} {'defaults' if not conc else f'conc {conc}':<9} "
+                                             f"{c:<13} {secs:8.2f} s  {len(files) / secs:8.1f} files/s  "
+                                             f"{nbytes / secs / MiB:7.1f} MiB/s")
+                if a.concurrency and rtt:
+                    floors.append(f"{name}: {len(files)} files × {rtt * 1000:.0f} ms ÷ {a.concurrency} = "
+                                  f"{len(files) * rtt / a.concurrency:.2f} s; {nbytes / MiB:.0f} MiB")
                 b.drop_prefix(root)
             print("\n".join(["", "results (load: " + os.popen("uptime").read().strip() + ")", *table,
                              "floors (request latency; the bytes floor is the big file's best rate above)",
                              *floors]))
         finally:
-            proxy.kill()
-            proxy.wait(timeout=10)
+            if proxy is not None:
+                proxy.kill()
+                proxy.wait(timeout=10)
             stop_s3_server(srv)
     return 0
 

@@ -39,7 +39,7 @@ def add_transfer_arguments(parser: argparse.ArgumentParser,
     parser.add_argument("--max-speed", type=float, metavar="KBPS", help="bandwidth cap in KB/s")
     parser.add_argument("--threads", type=int, help="parallel transfers (default: the saved setting, 8)")
     parser.add_argument("--processes", type=int, metavar="N",
-                        help="worker processes for small files (default: one per core for many small files; "
+                        help="worker processes for small files (default: cores - 1 for many small files; "
                              "1: threads only; hosts with no plain Python known keep threads)")
     parser.add_argument("--allow-missing", action="store_true",
                         help="upload what was found even if some files are missing")

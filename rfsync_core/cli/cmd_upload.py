@@ -67,7 +67,7 @@ def print_summary(result: Any, out: Optional[TextIO] = None) -> None:
         print(f"  FAILED {reason}", file=out)
 
 
-PROCESSES_HELP = ("worker processes for small files, each with a few of the threads (default: one per core "
+PROCESSES_HELP = ("worker processes for small files, each with a few of the threads (default: cores - 1 "
                   "when the run has many small files; 1: this process's threads only)")
 
 

@@ -60,7 +60,7 @@ class FetchOptions:
     dead_server_window: Optional[float] = None
     """Seconds of only connection errors / 5xx before a run stops (None: ``watch.DEAD_SERVER_WINDOW``)."""
     processes: Optional[int] = 1
-    """Worker processes for small files (1: threads only; None: one per core for many small files)."""
+    """Worker processes for small files (1: threads only; None: cores - 1 for many small files)."""
 
 
 _BATCH = 256

@@ -53,7 +53,9 @@ def processes_for(asked: Optional[int], small_files: int, executable: Optional[s
 
 
 def default_processes(small_files: int, executable: Optional[str] = None) -> int:
-    """Processes for a run with ``small_files`` small files: one per core when there are many, else 1."""
+    """Processes for a run with ``small_files`` small files: one per core but one (the parent plans,
+    records and draws the bar on it) when there are many, else 1. Why not one per core: on two cores
+    with the server beside it (BENCHMARKS.md) two workers cost more CPU per file than they freed."""
     if small_files < SMALL_RUN or worker_executable(executable) is None:
         return 1
-    return max(1, min(MAX_PROCESSES, os.cpu_count() or 1))
+    return max(1, min(MAX_PROCESSES, (os.cpu_count() or 1) - 1))

@@ -81,7 +81,7 @@ class Uploader:
         self.threads = threads
         self.processes = processes
         """Worker processes for small files: 1 = this process's threads only (the default, and what an
-        interactive host uses); None = one per core when the run has many small files (the CLI)."""
+        interactive host uses); None = cores - 1 when the run has many small files (the CLI)."""
         self.limiter = bucket if bucket is not None else TokenBucket(kb_per_s_to_bytes(max_speed))
         """The bandwidth cap (the ``bucket`` keyword: a token bucket, not an S3 bucket)."""
         self.use_records = use_records

@@ -44,6 +44,6 @@ def test_katana_and_the_maya_gui_keep_threads(tmp_path: Path) -> None:
 
 def test_how_many() -> None:
     assert default_processes(50, "/usr/bin/python3") == 1
-    assert default_processes(10_000, "/usr/bin/python3") == max(1, min(8, os.cpu_count() or 1))
+    assert default_processes(10_000, "/usr/bin/python3") == max(1, min(8, (os.cpu_count() or 1) - 1))
     assert processes_for(4, 10) == 1  # a few config files never start workers
     assert processes_for(4, 1000) == 4
