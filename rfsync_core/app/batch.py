@@ -85,7 +85,7 @@ def send_from_batch(scene: str, collect: Callable[[], CollectResult], settings: 
     if processes is not None and processes < 1:
         print(f"rfsync: error: --processes must be at least 1, got {processes}", file=err)
         return EXIT_USAGE
-    if processes != 1 and worker_executable() is None:
+    if processes is not None and processes > 1 and worker_executable() is None:  # asked for, not possible
         print(f"rfsync: worker processes: no plain Python known under {os.path.basename(sys.executable)} "
               "(Katana's is unconfirmed); using threads", file=err)
         processes = 1

@@ -66,7 +66,8 @@ def test_batch_under_katana_says_it_keeps_threads(tmp_path: Path, monkeypatch: p
 
 
 @pytest.mark.skipif(os.name == "nt", reason="POSIX process groups")
-def test_ctrl_c_reaches_every_process_and_the_run_cancels_cleanly(tmp_path: Path, s3_platform: str) -> None:
+def test_ctrl_c_reaches_every_process_and_the_run_cancels_cleanly(tmp_path: Path, s3_server: S3Server,
+                                                                  s3_bucket: str, s3_platform: str) -> None:
     files = make_files(tmp_path / "src", {f"t{i:03d}.exr": 4096 for i in range(200)})
     manifest = tmp_path / "upload.json"
     UploadManifest(asset=[{"local": str(p), "server": "/proj/" + p.name} for p in files]).save(manifest)
@@ -75,14 +76,14 @@ def test_ctrl_c_reaches_every_process_and_the_run_cancels_cleanly(tmp_path: Path
                              "--processes", "2", "--max-speed", "40"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, start_new_session=True)
     workers: List[psutil.Process] = []
-    for _ in range(300):  # up to 30 s for both workers to start
+    for _ in range(600):  # up to 60 s for both workers to run and files to land
         workers = [c for c in psutil.Process(proc.pid).children(recursive=True)
                    if "spawn_main" in " ".join(c.cmdline())]
-        if len(workers) >= 2:
+        if len(workers) >= 2 and sum(on_s3_disk(s3_server, s3_bucket, "input/proj/" + p.name).exists()
+                                     for p in files) >= 10:
             break
         time.sleep(0.1)
     assert len(workers) >= 2
-    time.sleep(1.0)
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole foreground group
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err.decode()

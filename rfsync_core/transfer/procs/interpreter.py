@@ -32,8 +32,8 @@ def _houdini_python(hfs: str) -> Optional[str]:
 def worker_executable(executable: Optional[str] = None) -> Optional[str]:
     """The Python for worker processes under ``executable`` (default ``sys.executable``); None: threads."""
     exe = executable or sys.executable
-    if not exe:
-        return None
+    if not exe or (executable is None and os.environ.get("KATANA_RELEASE")):
+        return None  # inside Katana (it sets KATANA_RELEASE, hosts.md), whatever its binary is called
     name = os.path.basename(exe).lower()
     if name.startswith("hython") or name.startswith("houdini"):
         hfs = os.environ.get("HFS", "")

@@ -30,7 +30,7 @@ from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Tuple
 from ...errors import RfsyncError, TransferCancelled
 from ..progress import CancelToken
 from ..throttle import SharedTokenBucket, TokenBucket
-from .worker import CRASH_ENV, worker_main
+from .worker import CRASH_ENV, WORKER_NAME, worker_main
 
 __all__ = ["CRASH_ENV", "WorkerPool"]
 
@@ -82,7 +82,7 @@ class WorkerPool:
                                      if limiter.rate is not None else limiter)
         """The cap to use in the parent too (shared with the workers when there is one)."""
         self.cap = 2 * threads
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a future's callback may cancel the run, which takes it again
         self._pending: Deque[Tuple[int, Any, Future]] = deque()
         self._next_id = 0
         self._closing = False
@@ -93,7 +93,7 @@ class WorkerPool:
             for i in range(processes):
                 task_r, task_w = ctx.Pipe(duplex=False)
                 res_r, res_w = ctx.Pipe(duplex=False)
-                proc = ctx.Process(target=worker_main, name=f"rfsync-worker-{i}", daemon=True,
+                proc = ctx.Process(target=worker_main, name=f"{WORKER_NAME}{i}", daemon=True,
                                    args=(task_r, res_w, self._event, shared, factory, args, threads))
                 with _starting(executable):
                     proc.start()

@@ -23,6 +23,13 @@ from ...errors import RfsyncError
 from ..progress import CancelToken
 from ..throttle import TokenBucket
 
+WORKER_NAME = "rfsync-worker-"
+"""Every worker process's name starts so (set before its target is unpickled, i.e. before this import)."""
+if multiprocessing.current_process().name.startswith(WORKER_NAME):
+    # As early as a spawned worker can: Ctrl-C reaches the parent (which cancels every worker), and a
+    # worker still starting must not die of it with a traceback. Never runs in the parent (a host).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
 CRASH_ENV = "RFSYNC_TEST_WORKER_EXIT_AFTER"
 """Test seam: a worker ends with ``os._exit(CRASH_CODE)`` on receiving its N-th file (a crash)."""
 CRASH_CODE = 70

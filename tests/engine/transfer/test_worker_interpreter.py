@@ -42,6 +42,11 @@ def test_katana_and_the_maya_gui_keep_threads(tmp_path: Path) -> None:
     assert default_processes(10_000, str(tmp_path / "katana")) == 1
 
 
+def test_inside_katana_whatever_its_python_is_called(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KATANA_RELEASE", "7.0v2")
+    assert worker_executable() is None
+
+
 def test_how_many() -> None:
     assert default_processes(50, "/usr/bin/python3") == 1
     assert default_processes(10_000, "/usr/bin/python3") == max(1, min(8, (os.cpu_count() or 1) - 1))
