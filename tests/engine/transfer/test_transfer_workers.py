@@ -184,3 +184,23 @@ def test_download_in_workers_verified_recorded_and_rerun_skips(tmp_path: Path, s
     assert not list((tmp_path / "dl").rglob("*.part"))
     again = Downloader(client, processes=2).download(local_path=tmp_path / "dl", server_paths=["123_sh"])
     assert again.ok and len(again.skipped) == 90 and not again.downloaded
+
+
+def test_download_worker_crash_fails_its_keys_and_a_rerun_fetches_them(
+        tmp_path: Path, s3_platform: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = make_files(tmp_path / "src", {f"beauty/f{i:04d}.exr": 2000 + i for i in range(80)})
+    client = Client(s3_platform)
+    assert Uploader(client).upload_files([(str(p), f"output/7_sh/{p.parent.name}/{p.name}") for p in files]).ok
+    monkeypatch.setenv(CRASH_ENV, "10")
+    crashed = Downloader(client, processes=2, threads=2).download(local_path=tmp_path / "dl", server_paths=["7_sh"])
+    monkeypatch.delenv(CRASH_ENV)
+    assert crashed.failed and not crashed.cancelled
+    assert len(crashed.downloaded) + len(crashed.failed) == 80
+    for key, reason in crashed.failed:
+        assert key.startswith("output/7_sh/") and key in reason and "\n" not in reason
+    assert any("worker process" in reason for _, reason in crashed.failed)
+    rerun = Downloader(client, processes=2, threads=2).download(local_path=tmp_path / "dl", server_paths=["7_sh"])
+    assert rerun.ok
+    assert sorted(rerun.downloaded) == sorted(key for key, _ in crashed.failed)
+    for p in files:
+        assert (tmp_path / "dl" / "7_sh" / "beauty" / p.name).read_bytes() == p.read_bytes()
