@@ -13,9 +13,11 @@ say whose CPU it is and whether more threads help (under the interpreter lock th
 from __future__ import annotations
 
 import argparse
+import cProfile
 import io
 import json
 import os
+import pstats
 import resource
 import sys
 import tempfile
@@ -40,6 +42,7 @@ def server_cpu(pid: int) -> float:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--files", type=int, default=3000)
+    p.add_argument("--profile", action="store_true", help="also cProfile put_file on one thread (top 25, cumulative)")
     a = p.parse_args()
     n = a.files
     with tempfile.TemporaryDirectory(prefix="rfsync-perfile-") as tmp_name:
@@ -86,6 +89,13 @@ def main() -> int:
                         lambda: [storage.put_file(f"output/raw/{i}", str(f)) for i, f in enumerate(files)])
                 measure("get_to_file, 1 thread",
                         lambda: [storage.get_to_file(f"output/raw/{i}", io.BytesIO()) for i in range(n)])
+                if a.profile:
+                    prof = cProfile.Profile()
+                    prof.enable()
+                    for i, f in enumerate(files):
+                        storage.put_file(f"output/raw/{i}", str(f))
+                    prof.disable()
+                    pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
             for threads in (1, 2, 4, 8):
                 items = [(str(f), f"input/t{threads}/{i}") for i, f in enumerate(files)]
                 with Client("b") as client:
