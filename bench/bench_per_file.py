@@ -5,16 +5,20 @@
 Starts ``rclone serve s3``, writes N files of 4 KiB, then measures, for each step, the client's CPU
 (``time.process_time``: every thread of this process) and the server's (``/proc``) per file:
 ``S3Storage.put_file`` and ``get_to_file`` alone on one thread, then the uploader and the downloader
-with 1, 2, 4 and 8 threads. Why: on small files the limit is CPU per request, and only these numbers
+with 1, 2, 4 and 8 threads, then with 2 worker processes (``processes=2``: the parent's CPU and the
+workers', start-up included, reported apart). Why: on small files the limit is CPU per request, and only these numbers
 say whose CPU it is and whether more threads help (under the interpreter lock they mostly don't).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import io
 import json
 import os
+import pstats
+import resource
 import sys
 import tempfile
 import time
@@ -38,6 +42,7 @@ def server_cpu(pid: int) -> float:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--files", type=int, default=3000)
+    p.add_argument("--profile", action="store_true", help="also cProfile put_file on one thread (top 25, cumulative)")
     a = p.parse_args()
     n = a.files
     with tempfile.TemporaryDirectory(prefix="rfsync-perfile-") as tmp_name:
@@ -63,14 +68,20 @@ def main() -> int:
 
             files = sorted(src.rglob("*.exr"))
 
+            def kids_cpu() -> float:
+                ru = resource.getrusage(resource.RUSAGE_CHILDREN)  # workers, once joined
+                return ru.ru_utime + ru.ru_stime
+
             def measure(label: str, work: Callable[[], Any]) -> None:
-                c0, s0, t0 = time.process_time(), server_cpu(pid), time.perf_counter()
+                c0, s0, t0, k0 = time.process_time(), server_cpu(pid), time.perf_counter(), kids_cpu()
                 out = work()
                 if hasattr(out, "failed") and out.failed:
                     raise SystemExit(f"{label}: {out.failed[:3]}")
                 wall = time.perf_counter() - t0
+                kids = (kids_cpu() - k0) / n * 1e6
                 print(f"{label:<28} client {(time.process_time() - c0) / n * 1e6:5.0f} µs/file  "
-                      f"server {(server_cpu(pid) - s0) / n * 1e6:5.0f} µs/file  {n / wall:6.0f} files/s", flush=True)
+                      + (f"(+ workers {kids:5.0f} µs/file)  " if kids else "")
+                      + f"server {(server_cpu(pid) - s0) / n * 1e6:5.0f} µs/file  {n / wall:6.0f} files/s", flush=True)
 
             with Client("b") as client:
                 storage = client.storage
@@ -78,17 +89,32 @@ def main() -> int:
                         lambda: [storage.put_file(f"output/raw/{i}", str(f)) for i, f in enumerate(files)])
                 measure("get_to_file, 1 thread",
                         lambda: [storage.get_to_file(f"output/raw/{i}", io.BytesIO()) for i in range(n)])
+                if a.profile:
+                    prof = cProfile.Profile()
+                    prof.enable()
+                    for i, f in enumerate(files):
+                        storage.put_file(f"output/raw/{i}", str(f))
+                    prof.disable()
+                    pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
             for threads in (1, 2, 4, 8):
                 items = [(str(f), f"input/t{threads}/{i}") for i, f in enumerate(files)]
                 with Client("b") as client:
                     up = Uploader(client, threads=threads)
                     measure(f"Uploader, {threads} threads", partial(up.upload_files, items))
+            items = [(str(f), f"input/p2/{i}") for i, f in enumerate(files)]
+            with Client("b") as client:
+                measure("Uploader, 2 processes × 4", partial(Uploader(client, threads=8, processes=2).upload_files,
+                                                             items))
             for threads in (1, 2, 4, 8):
                 with Client("b") as client:
                     dl = Downloader(client, threads=threads)
                     dst = tmp / f"dl{threads}"
                     measure(f"Downloader, {threads} threads",
                             partial(dl.download, local_path=str(dst), server_paths=["raw"]))
+            with Client("b") as client:
+                dl = Downloader(client, threads=8, processes=2)
+                measure("Downloader, 2 processes × 4",
+                        partial(dl.download, local_path=str(tmp / "dlp"), server_paths=["raw"]))
         finally:
             stop_s3_server(srv)
     return 0

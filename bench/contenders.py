@@ -1,6 +1,7 @@
 """One benchmark contender, run in its own process so its memory and start-up are its own.
 
     python bench/contenders.py CONTENDER OP SRC DST --endpoint URL --bucket B [--threads N] [--max-speed KBPS]
+                               [--concurrency N] [--processes N]
 
 OP is ``upload`` (SRC: a folder, a file or an ``upload.json``; DST: a key prefix) or
 ``download`` (SRC: a key prefix; DST: a local folder). Prints one JSON line
@@ -43,6 +44,13 @@ def boto_client(endpoint: str, threads: int):  # type: ignore[no-untyped-def]
     )
 
 
+def boto_config(a: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """boto3's defaults (10 at once), or ``--concurrency``."""
+    from boto3.s3.transfer import TransferConfig
+
+    return TransferConfig(max_concurrency=a.concurrency) if a.concurrency else TransferConfig()
+
+
 # ---- uploads -----------------------------------------------------------------------------------
 def up_rfsync_api(a: argparse.Namespace) -> Dict[str, float]:
     from rfsync_core import Client, Uploader
@@ -57,13 +65,13 @@ def up_rfsync_api(a: argparse.Namespace) -> Dict[str, float]:
 
 
 def up_boto3(a: argparse.Namespace) -> Dict[str, float]:
-    from boto3.s3.transfer import TransferConfig, create_transfer_manager
+    from boto3.s3.transfer import create_transfer_manager
 
     src = Path(a.src)
     files = walk(src)
     client = boto_client(a.endpoint, a.threads)
     t0 = time.perf_counter()
-    with create_transfer_manager(client, TransferConfig()) as tm:
+    with create_transfer_manager(client, boto_config(a)) as tm:
         futures = []
         for f in files:
             rel = f.relative_to(src).as_posix() if src.is_dir() else f.name
@@ -146,14 +154,14 @@ def down_rfsync_api(a: argparse.Namespace) -> Dict[str, float]:
 
 
 def down_boto3(a: argparse.Namespace) -> Dict[str, float]:
-    from boto3.s3.transfer import TransferConfig, create_transfer_manager
+    from boto3.s3.transfer import create_transfer_manager
 
     client = boto_client(a.endpoint, a.threads)
     t0 = time.perf_counter()
     keys: List[Tuple[str, int]] = []
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=a.bucket, Prefix=a.src + "/"):
         keys += [(o["Key"], o["Size"]) for o in page.get("Contents", [])]
-    with create_transfer_manager(client, TransferConfig()) as tm:
+    with create_transfer_manager(client, boto_config(a)) as tm:
         futures = []
         for key, _ in keys:
             target = Path(a.dst) / key[len(a.src) + 1:]
@@ -191,17 +199,20 @@ def command_line(contender: str, op: str, a: argparse.Namespace) -> List[str]:
     remote = f"{rclone_remote(a.endpoint)}{a.bucket}"
     if contender == "rclone":
         src, dst = (a.src, f"{remote}/{a.dst}") if op == "upload" else (f"{remote}/{a.src}", a.dst)
-        return [rclone_binary(), "copy", "--config", "", src, dst]
+        more = ["--transfers", str(a.concurrency), "--checkers", str(a.concurrency)] if a.concurrency else []
+        return [rclone_binary(), "copy", "--config", "", *more, src, dst]
     if contender == "aws":
         s3 = f"s3://{a.bucket}/"
         src, dst = (a.src, s3 + a.dst) if op == "upload" else (s3 + a.src, a.dst)
         return ["aws", "s3", "cp", "--recursive", "--only-show-errors", "--endpoint-url", a.endpoint, src, dst]
     if contender == "rfsync-cli":
+        more = ["--threads", str(a.concurrency or a.threads)]
+        more += ["--processes", str(a.processes)] if a.processes else []
         if op == "upload":
-            cmd = [rfsync_binary(), "upload", a.src, "--platform", a.platform, "--threads", str(a.threads), "--quiet"]
+            cmd = [rfsync_binary(), "upload", a.src, "--platform", a.platform, "--quiet", *more]
             return cmd + (["--max-speed", str(a.max_speed)] if a.max_speed else [])
         return [rfsync_binary(), "download", "--server-path", a.src, "--local-path", a.dst, "--platform", a.platform,
-                "--flat"]
+                "--flat", "--quiet", *more]
     raise SystemExit(f"unknown contender {contender} for {op}")
 
 
@@ -222,6 +233,8 @@ def main() -> None:
     p.add_argument("--platform", default="bench")
     p.add_argument("--threads", type=int, default=8)
     p.add_argument("--max-speed", type=float, default=0)
+    p.add_argument("--concurrency", type=int, default=0, help="transfers at once (0: the tool's default)")
+    p.add_argument("--processes", type=int, default=0, help="rfsync-cli's --processes (0: its default)")
     a = p.parse_args()
     fn = PYTHON_CONTENDERS.get((a.contender, a.op))
     if fn is not None:

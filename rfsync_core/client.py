@@ -57,5 +57,16 @@ class Client:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def __getstate__(self) -> dict:
+        """A client crosses to worker processes (``transfer.procs``) without its lock or open storage."""
+        state = dict(self.__dict__)
+        state["_storage"] = None
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     def __repr__(self) -> str:
         return f"Client(platform={self.platform.name!r}, engine={self.platform.engine!r})"

@@ -20,6 +20,7 @@ from ..config.settings import TransferSettings
 from ..errors import RfsyncError
 from ..farm import new_task_id
 from ..preflight import PreflightSettings, preflight, report_lines
+from ..transfer.procs import worker_executable
 from .console import EXIT_CANCELLED, ConsoleProgress, run_cancellable
 from .jobs import submit_job, upload_manifest_job
 from .tasks import TaskInfo, task_folder, work_folder, write_task_configs, write_upload_manifest
@@ -38,6 +39,9 @@ def add_transfer_arguments(parser: argparse.ArgumentParser,
     parser.add_argument("--task-id", help="task id to submit under (default: a new one)")
     parser.add_argument("--max-speed", type=float, metavar="KBPS", help="bandwidth cap in KB/s")
     parser.add_argument("--threads", type=int, help="parallel transfers (default: the saved setting, 8)")
+    parser.add_argument("--processes", type=int, metavar="N",
+                        help="worker processes for small files (default: cores - 1 for many small files; "
+                             "1: threads only; hosts with no plain Python known keep threads)")
     parser.add_argument("--allow-missing", action="store_true",
                         help="upload what was found even if some files are missing")
     parser.add_argument("--strict", action="store_true", help="preflight warnings stop the upload too")
@@ -59,6 +63,7 @@ def send_from_batch(scene: str, collect: Callable[[], CollectResult], settings: 
                     task_info: Optional[Callable[[str], TaskInfo]] = None, task_id: Optional[str] = None,
                     allow_missing: bool = False, strict: bool = False,
                     frames: Optional[Collection[int]] = None, thread_name: str = "rfsync-batch",
+                    processes: Optional[int] = None,
                     out: Optional[TextIO] = None, err: Optional[TextIO] = None) -> int:
     """Upload what ``collect`` finds for ``scene``, or submit it as a task when ``task_info`` is given
     (it builds the task's details for a task id). ``settings`` is called once the files are known to
@@ -91,18 +96,25 @@ def send_from_batch(scene: str, collect: Callable[[], CollectResult], settings: 
               f"{' (--strict: warnings count)' if strict else ''}; nothing was sent", file=err)
         return EXIT_PREFLIGHT
     task = ""
+    if processes is not None and processes < 1:
+        print(f"rfsync: error: --processes must be at least 1, got {processes}", file=err)
+        return EXIT_USAGE
+    if processes is not None and processes > 1 and worker_executable() is None:  # asked for, not possible
+        print(f"rfsync: worker processes: no plain Python known under {os.path.basename(sys.executable)} "
+              "(Katana's is unconfirmed); using threads", file=err)
+        processes = 1
     try:
         chosen = settings()
         if task_info is not None:
             task = task_id or new_task_id()
             configs = write_task_configs(task_folder(scene, task), task_info(task), collected, preflight=report)
             print(f"rfsync: task {task}: configs in {os.path.dirname(configs['task.json'])}", file=out)
-            job = submit_job(task, configs, chosen)
+            job = submit_job(task, configs, chosen, processes=processes)
         else:
             manifest = write_upload_manifest(os.path.join(work_folder(scene), "upload.json"), scene,
                                              collected.found)
             print(f"rfsync: upload list {manifest}", file=out)
-            job = upload_manifest_job(manifest, chosen)
+            job = upload_manifest_job(manifest, chosen, processes=processes)
         from ..transfer.progress import CancelToken
 
         cancel = CancelToken()

@@ -74,10 +74,11 @@ def _moving(progress: Callable[[Any], Optional[bool]], phase: PhaseCallback,
 
 
 def upload_manifest_job(manifest_path: str, settings: TransferSettings,
-                        only: Optional[Iterable[str]] = None) -> TransferJob:
+                        only: Optional[Iterable[str]] = None, processes: Optional[int] = 1) -> TransferJob:
     """Upload the assets (and scene) an ``upload.json`` lists, with the user's settings.
 
-    ``only``: just these of its local files (a "Retry failed": the files that failed last time)."""
+    ``only``: just these of its local files (a "Retry failed": the files that failed last time).
+    ``processes``: worker processes for small files (1 in a host's session; batch modes may ask for more)."""
     keep = {os.path.normpath(p) for p in only} if only is not None else None
 
     @_reports_phases
@@ -90,14 +91,14 @@ def upload_manifest_job(manifest_path: str, settings: TransferSettings,
             manifest.asset = [e for e in manifest.asset if os.path.normpath(e["local"]) in keep]
         with Client(settings.platform) as client:
             uploader = Uploader(client, threads=settings.threads, max_speed=settings.max_speed,
-                                progress=_moving(progress, phase, UPLOADING), cancel=cancel)
+                                progress=_moving(progress, phase, UPLOADING), cancel=cancel, processes=processes)
             return uploader.upload_manifest(manifest)
 
     return run
 
 
 def submit_job(task_id: str, configs: Dict[str, str], settings: TransferSettings,
-               output_dir: str = "") -> TransferJob:
+               output_dir: str = "", processes: Optional[int] = 1) -> TransferJob:
     """Submit a task: assets first, then the config files, ``task.json`` last (farm-protocol §3).
 
     ``configs`` maps each of ``farm.CONFIG_NAMES`` to its local file (``write_task_configs``).
@@ -118,7 +119,7 @@ def submit_job(task_id: str, configs: Dict[str, str], settings: TransferSettings
                 raise FarmError(f"task id {task_id} is already used on platform {client.platform.name}")
 
             up = Uploader(client, threads=settings.threads, max_speed=settings.max_speed,
-                          progress=_moving(progress, phase, UPLOADING), cancel=cancel)
+                          progress=_moving(progress, phase, UPLOADING), cancel=cancel, processes=processes)
             results = [up.upload_manifest(configs[UPLOAD_CONFIG])]
             for names in submit_batches(CONFIG_NAMES):
                 if not results[-1].ok:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from ..app.console import EXIT_CANCELLED, run_cancellable
 from ..errors import RfsyncError
 from .bars import ProgressBars
+from .cmd_upload import PROCESSES_HELP, check_processes
 
 if TYPE_CHECKING:  # pragma: no cover - imported where used: every rfsync command builds this parser
     from ..transfer.download import Downloader, DownloadResult
@@ -45,6 +46,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--platform", "-p", metavar="P", help="platform name (default $RFSYNC_PLATFORM or 'local')")
     p.add_argument("--max-speed", type=float, metavar="KBPS", help="bandwidth cap in KB/s for all threads")
     p.add_argument("--threads", type=int, default=8, help="parallel downloads (default 8)")
+    p.add_argument("--processes", type=int, metavar="N", help=PROCESSES_HELP)
     p.add_argument("--on-exists", choices=ON_EXISTS_CHOICES, default="replace",
                    help="a different local file is already there: replace it (default), skip, or keep both")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -80,10 +82,11 @@ def _run(args: argparse.Namespace, work: Callable[[Downloader, str], DownloadRes
 
     if args.on_exists not in ON_EXISTS:
         raise RfsyncError(f"--on-exists {args.on_exists!r} is not one of {', '.join(ON_EXISTS)}")
+    check_processes(args.processes)
     bars = ProgressBars(enabled=not args.quiet, label="download")
     with Client(args.platform) as client:
         dl = Downloader(client, threads=args.threads, max_speed=args.max_speed, progress=bars.progress,
-                        on_status=bars.status, on_exists=args.on_exists)
+                        on_status=bars.status, on_exists=args.on_exists, processes=args.processes)
         root = Downloader.local_root(args.local_path)
         try:
             result, error, interrupted = run_cancellable(lambda: work(dl, root), dl.cancel, name="rfsync-download")

@@ -32,6 +32,7 @@ def register(subparsers: Any) -> None:
     up.add_argument("--max-speed", type=float, metavar="KBPS",
                     help="bandwidth cap in KB/s for the whole transfer (0: unlimited; default unlimited)")
     up.add_argument("--threads", type=int, default=8, metavar="N", help="transfer threads (default 8)")
+    up.add_argument("--processes", type=int, metavar="N", help=PROCESSES_HELP)
     up.add_argument("--no-db", action="store_true",
                     help="do not read or write the upload records (multipart resume state included)")
     up.add_argument("--recheck", action="store_true",
@@ -70,6 +71,16 @@ def print_summary(result: Any, out: Optional[TextIO] = None) -> None:
         print(f"  FAILED {reason}", file=out)
 
 
+PROCESSES_HELP = ("worker processes for small files, each with a few of the threads (default: cores - 1 "
+                  "when the run has many small files; 1: this process's threads only)")
+
+
+def check_processes(value: Optional[int]) -> None:
+    """``--processes`` is a positive whole number, or absent (the default from the cores)."""
+    if value is not None and value < 1:
+        raise RfsyncError(f"--processes must be at least 1, got {value}")
+
+
 def _client(platform: Optional[str]) -> Any:
     from ..client import Client
 
@@ -83,6 +94,7 @@ def run_upload(args: argparse.Namespace) -> int:
 
     if args.threads < 1:
         raise RfsyncError(f"--threads must be at least 1, got {args.threads}")
+    check_processes(args.processes)
     if not args.no_preflight:
         blocking = check_manifests(args.upload_json, args).blocking(args.strict)
         if blocking and not args.force:
@@ -100,7 +112,7 @@ def run_upload(args: argparse.Namespace) -> int:
     token = CancelToken()
     bar = ProgressBars(enabled=not args.quiet, label="upload")
     uploader = Uploader(client, threads=args.threads, max_speed=args.max_speed or None, use_records=not args.no_db,
-                        recheck=args.recheck, progress=bar.progress, cancel=token)
+                        recheck=args.recheck, progress=bar.progress, cancel=token, processes=args.processes)
     start = time.monotonic()
     try:
         result, error, interrupted = run_cancellable(lambda: uploader.upload_files(items), token.cancel,

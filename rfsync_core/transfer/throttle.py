@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from typing import Callable, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 from ..errors import ConfigError, TransferCancelled
 from .progress import CancelToken
@@ -93,3 +93,34 @@ class TokenBucket:
                 raise TransferCancelled("transfer cancelled")
         else:
             time.sleep(wait)
+
+
+class SharedTokenBucket(TokenBucket):
+    """The same bucket, its balance in shared memory under a process lock: one cap for a parent and
+    its worker processes (handed to each worker when it is spawned, as a ``Process`` argument).
+
+    Why not the parent granting tokens over a pipe: a round trip per chunk would cost more CPU than
+    the small files it paces. ``time.monotonic`` is one system-wide clock (CLOCK_MONOTONIC, or
+    QueryPerformanceCounter on Windows), so every process reads the same ``_last``.
+    """
+
+    def __init__(self, rate_bytes_per_s: Optional[float], ctx: Any, *, burst: Optional[float] = None) -> None:
+        self._shared = ctx.RawArray("d", 2)  # [tokens, last]
+        super().__init__(rate_bytes_per_s, burst=burst)
+        self._lock = ctx.Lock()
+
+    @property  # type: ignore[override]
+    def _tokens(self) -> float:
+        return float(self._shared[0])
+
+    @_tokens.setter
+    def _tokens(self, value: float) -> None:
+        self._shared[0] = value
+
+    @property  # type: ignore[override]
+    def _last(self) -> float:
+        return float(self._shared[1])
+
+    @_last.setter
+    def _last(self, value: float) -> None:
+        self._shared[1] = value

@@ -231,7 +231,8 @@ class HostActions(Generic[H]):
                            f"Submit {info.scene_name} (task {info.task_id})",
                            f"Task {info.task_id} submitted: the farm will render frames {info.frames}.",
                            _where(settings),  # again: the whole submit (what arrived is skipped, configs last)
-                           lambda _only: submit_job(info.task_id, configs, self.settings(self.make_host())))
+                           lambda _only: submit_job(info.task_id, configs, self.settings(self.make_host()),
+                                                    _render_folder(host) or ""))
         panel.next_steps["done"] = self.words.after_submit
         return panel
 

@@ -36,6 +36,7 @@ from ...errors import FarmError, RfsyncError, StorageError, TaskNotFoundError, T
 from ...farm import check_task_id
 from ..progress import CancelToken, ProgressCallback
 from ..throttle import TokenBucket
+from .fetch_worker import GetInWorker
 from .ranged import RANGE_STREAMS, RANGED_THRESHOLD
 from .result import DownloadResult, Item
 from .run import FetchOptions, Run, StatusCallback
@@ -88,6 +89,7 @@ class Downloader:
         ranged_threshold: int = RANGED_THRESHOLD,
         range_size: Optional[int] = None,
         dead_server_window: Optional[float] = None,
+        processes: Optional[int] = 1,
     ) -> None:
         if on_exists not in ON_EXISTS:
             raise RfsyncError(f"on_exists must be one of {', '.join(ON_EXISTS)}, not {on_exists!r}")
@@ -103,7 +105,7 @@ class Downloader:
         self.options = FetchOptions(threads=threads, on_exists=on_exists, durable=durable,
                                     range_streams=max(1, int(range_streams)),
                                     ranged_threshold=max(1, int(ranged_threshold)), range_size=range_size,
-                                    dead_server_window=dead_server_window)
+                                    dead_server_window=dead_server_window, processes=processes)
 
     def cancel(self) -> None:
         """Stop queued and in-flight downloads (from any thread); the call returns within about a second."""
@@ -116,9 +118,11 @@ class Downloader:
 
     def _run(self, local_path: Union[str, Path, None]) -> Run:
         """A run gets its collaborators from here: client, settings, bandwidth cap, cancel, callbacks."""
-        return Run(self.client, self.local_root(local_path), self.options, limiter=self.limiter,
-                   cancel=self.cancel_token, progress=self.progress, use_records=self.use_records,
-                   on_status=self.on_status)
+        run = Run(self.client, self.local_root(local_path), self.options, limiter=self.limiter,
+                  cancel=self.cancel_token, progress=self.progress, use_records=self.use_records,
+                  on_status=self.on_status)
+        run.worker_factory = GetInWorker  # small files in worker processes when options.processes asks
+        return run
 
     # -- public calls ---------------------------------------------------------------
     def download(

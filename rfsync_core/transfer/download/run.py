@@ -8,7 +8,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterable, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
 
 from ..._files import is_md5, md5_file
 from ...client import Client
@@ -23,11 +23,13 @@ from ...errors import (
 from ...farm import TaskStatus, read_task_status
 from ...paths import SafeJoiner
 from ...storage.base import ObjectInfo, Storage
+from ..procs import WorkerPool
 from ..progress import CancelToken, ProgressCallback, ProgressTracker
 from ..records import DownloadRecord, Records
 from ..retry import retry_call
 from ..throttle import TokenBucket
 from ..watch import ServerWatch
+from . import inworker
 from .gate import ConcurrencyGate
 from .part import HASH_CHUNK, PART_SUFFIX, fill_tail, shared_part, verify_part
 from .ranged import (
@@ -57,6 +59,8 @@ class FetchOptions:
     range_size: Optional[int] = None
     dead_server_window: Optional[float] = None
     """Seconds of only connection errors / 5xx before a run stops (None: ``watch.DEAD_SERVER_WINDOW``)."""
+    processes: Optional[int] = 1
+    """Worker processes for small files (1: threads only; None: cores - 1 for many small files)."""
 
 
 _BATCH = 256
@@ -71,7 +75,9 @@ class Run:
                  on_status: Optional[StatusCallback] = None) -> None:
         self.options = options
         self.local_root = local_root
-        self.platform = client.platform
+        self.client, self.platform = client, client.platform
+        self.procs: Optional[WorkerPool] = None
+        self.worker_factory: Optional[Callable[..., Any]] = None  # set by the Downloader
         self.limiter = limiter
         self.on_status = on_status
         self.cancel = cancel
@@ -99,6 +105,8 @@ class Run:
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.procs is not None:
+            self.procs.close()
         if self.records is not None:
             try:
                 self.flush_records()
@@ -202,7 +210,8 @@ class Run:
             finally:
                 finished(1)
 
-        futures: List[cf.Future[None]] = []
+        futures: List[cf.Future] = []
+        procs = inworker.pool_for(self, todo)
         submitted = 0
         for i in range(0, len(todo), _BATCH):
             if self.cancel.cancelled:
@@ -224,7 +233,11 @@ class Run:
                 if target is None:
                     finished(1)
                     continue
-                futures.append(self.pool.submit(run_one, item, target, recs.get(record_key(item.key, target))))
+                rec = recs.get(record_key(item.key, target))
+                futures.append(inworker.submit(self, procs, item, target, rec, finished) if procs is not None
+                               and inworker.small(item) else self.pool.submit(run_one, item, target, rec))
+            if procs is not None:
+                procs.flush()
             submitted = i + len(batch)
         if submitted < len(todo):  # cancelled before every batch was handed out
             finished(len(todo) - submitted)
@@ -253,32 +266,32 @@ class Run:
             return
         self.tracker.start_file(item.key, item.info.size if item.info else 0)
         try:
-            skipped, nbytes, resumed, local = self._fetch(item, target, rec)
-        except TransferCancelled:
-            with self.lock:
-                self.result.cancelled = True
-            self.tracker.file_failed(item.key, "cancelled")
+            out = self._fetch(item, target, rec)
+        except Exception as err:  # a bug must fail the file, not vanish in the pool's future
+            self.settle(item, None, err)
             return
-        except (RfsyncError, OSError) as err:
-            if self.cancel.cancelled:
+        self.settle(item, out, None)
+
+    def settle(self, item: Item, out: Optional[Tuple[bool, int, int, str]], err: Optional[BaseException],
+               counted: bool = True) -> None:
+        """Book one file's outcome (here or from a worker process; ``counted``: its bytes were counted)."""
+        if err is not None or out is None:
+            known = isinstance(err, (RfsyncError, OSError))
+            if isinstance(err, TransferCancelled) or (known and self.cancel.cancelled):
                 with self.lock:
                     self.result.cancelled = True
                 self.tracker.file_failed(item.key, "cancelled")
                 return
-            reason = str(err) or type(err).__name__
+            reason = (str(err) or type(err).__name__) if known else f"internal error: {type(err).__name__}: {err}"
             self.fail(item.key, reason)
             self.tracker.file_failed(item.key, reason)
             return
-        except Exception as err:  # a bug must fail the file, not vanish in the pool's future
-            reason = f"internal error: {type(err).__name__}: {err}"
-            self.fail(item.key, reason)
-            self.tracker.file_failed(item.key, reason)
-            return
+        skipped, nbytes, resumed, local = out
         with self.lock:
             (self.result.skipped if skipped else self.result.downloaded).append(item.key)
             self.result.local_files[item.key] = local
             self.result.bytes_received += 0 if skipped else nbytes - resumed
-        self.tracker.file_done(item.key, skipped=skipped, nbytes=nbytes if skipped else resumed)
+        self.tracker.file_done(item.key, skipped=skipped, nbytes=nbytes if skipped or not counted else resumed)
 
     def _makedirs(self, folder: str) -> None:
         """``os.makedirs`` once per folder and run (thousands of files share a few folders)."""

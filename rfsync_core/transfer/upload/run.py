@@ -25,6 +25,7 @@ from ...errors import (
     TransferCancelled,
 )
 from ...storage.base import ObjectInfo, Storage
+from ..procs import WorkerPool
 from ..progress import CancelToken, ProgressTracker
 from ..records import Records, UploadRecord
 from ..watch import ServerWatch
@@ -32,7 +33,7 @@ from .multipart import MultipartUpload
 from .plan import Planner
 from .result import UploadResult
 from .send import Sender
-from .state import FileState, Job, StaleJob, describe_error, is_fatal, same_as_planned
+from .state import FileState, Job, StaleJob, describe_error, is_fatal
 
 _FLUSH_COUNT = 256
 _FLUSH_SECONDS = 0.5
@@ -43,7 +44,8 @@ class UploadRun:
 
     def __init__(self, storage: Storage, records: Records, sender: Sender, tracker: ProgressTracker,
                  cancel: CancelToken, result: UploadResult, pid: str, *, threads: int, use_records: bool,
-                 recheck: bool, stop_on_error: bool, watch: Optional[ServerWatch] = None) -> None:
+                 recheck: bool, stop_on_error: bool, watch: Optional[ServerWatch] = None,
+                 start_procs: Optional[Callable[[int], Optional[WorkerPool]]] = None) -> None:
         self.storage = storage
         self.records = records
         self.sender = sender
@@ -75,6 +77,9 @@ class UploadRun:
         self.last_flush = time.monotonic()
         self.stop_reason = ""
         self.watch = watch
+        self.start_procs = start_procs if not recheck else None
+        self.procs: Optional[WorkerPool] = None
+        """Worker processes for small files (None: this process's threads do everything)."""
 
     def _restat(self, f: FileState) -> None:
         st = os.stat(f.local)
@@ -105,7 +110,16 @@ class UploadRun:
                 self._fail(f, LocalPathError(f"{f.local}: cannot read: permission denied"))
                 continue
             self._enqueue(f)
-        self._loop()
+        small = sum(1 for job in self.queue if job[0] == "small")
+        if self.start_procs is not None and small and not self.token.cancelled:
+            self.procs = self.start_procs(small)
+            if self.procs is not None:
+                self.sender.limiter = self.procs.limiter  # one cap: the workers share this bucket
+        try:
+            self._loop()
+        finally:
+            if self.procs is not None:
+                self.procs.close()
 
     # -- scheduling ---------------------------------------------------------------
     def _enqueue(self, f: FileState) -> None:
@@ -119,6 +133,9 @@ class UploadRun:
             "small": self._job_small, "init": mp.job_init, "part": mp.job_part,
             "complete": mp.job_complete, "abort": mp.job_abort,
         }
+        if kind == "small" and self.procs is not None:
+            self.in_flight[self.procs.submit((f.local, f.key, f.size, f.mtime_ns))] = job
+            return
         fn = jobs[kind]
         self.in_flight[pool.submit(fn, f, extra)] = job
         if kind == "part":
@@ -131,7 +148,7 @@ class UploadRun:
         return self.queue.popleft() if self.queue else None
 
     def _loop(self) -> None:
-        limit = self.threads * 2
+        limit = self.threads * 2 + (self.procs.capacity if self.procs is not None else 0)
         with ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="rfsync-up") as pool:
             try:
                 while True:
@@ -145,6 +162,8 @@ class UploadRun:
                         if job is None:
                             break
                         self._submit(pool, job)
+                    if self.procs is not None:
+                        self.procs.flush()
                     if not self.in_flight:
                         break
                     done, _ = wait(list(self.in_flight), timeout=0.25, return_when=FIRST_COMPLETED)
@@ -254,44 +273,31 @@ class UploadRun:
             self.records.put_uploads(self.pid, rows)
             self.last_flush = now
 
-    def _finished(self, f: FileState, info: ObjectInfo, sent: int) -> None:
+    def _finished(self, f: FileState, info: ObjectInfo, sent: int, uncounted: int = 0) -> None:
         f.state = "done"
         self._record(f, info.etag)
         self.result.uploaded.append(f.local)
         self.result.bytes_sent += sent
-        self.tracker.file_done(f.local)
+        self.tracker.file_done(f.local, nbytes=uncounted)
 
     # -- small files -------------------------------------------------------------
-    def _job_small(self, f: FileState, gen: int) -> Tuple[str, Any, int]:
+    def _job_small(self, f: FileState, gen: int) -> Tuple[Any, ...]:
         self.token.check()
         self.tracker.start_file(f.local, f.size)
         if self.planner.server_has(f):
             return ("skipped", None, 0)
-        for attempt in range(2):
-            if attempt:
-                self._restat_in_worker(f)
-            try:
-                info, sent = self.sender.send(f, self.storage.put_file, f.key, f.local, check=lambda _o: None)
-                same_as_planned(f)
-                return ("done", info, sent)
-            except ChangedDuringTransferError:
-                if attempt:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+        info, sent = self.sender.put_small(self.storage, f)
+        return ("done", info, sent)
 
-    def _restat_in_worker(self, f: FileState) -> None:
-        try:
-            st = os.stat(f.local)
-        except FileNotFoundError:
-            raise LocalPathError(f"{f.local}: file was deleted during upload") from None
-        f.size, f.mtime_ns = st.st_size, st.st_mtime_ns
-
-    def _small_done(self, f: FileState, out: Tuple[str, Any, int]) -> None:
-        what, info, sent = out
+    def _small_done(self, f: FileState, out: Tuple[Any, ...]) -> None:
+        what, info, sent = out[:3]
+        uncounted = 0
+        if len(out) == 5:  # from a worker process: the size and mtime it sent; bytes counted here
+            f.size, f.mtime_ns, uncounted = out[3], out[4], sent
         if what == "skipped":
             self._skip_after_check(f)
             return
-        self._finished(f, info, sent)
+        self._finished(f, info, sent, uncounted)
 
     def _skip_after_check(self, f: FileState) -> None:
         f.state = "skipped"

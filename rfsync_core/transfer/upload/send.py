@@ -5,9 +5,11 @@ Bytes of a failed attempt are taken back from the progress, so the bar never cou
 
 from __future__ import annotations
 
+import os
 from typing import Any, Callable, Optional, Tuple
 
-from ...errors import BadDigestError
+from ...errors import BadDigestError, ChangedDuringTransferError, LocalPathError
+from ...storage.base import ObjectInfo, Storage
 from ..progress import CancelToken, ProgressTracker
 from ..retry import retry_call
 from ..throttle import TokenBucket
@@ -60,3 +62,46 @@ class Sender:
 
         out = self.retry(attempt, describe=f"upload {f.local}")
         return out, sent[0]
+
+    def put_small(self, storage: Storage, f: FileState) -> Tuple[ObjectInfo, int]:
+        """One small file as a single verified PUT; a file that changed under it is sent once more."""
+        for attempt in range(2):
+            if attempt:
+                try:
+                    st = os.stat(f.local)
+                except FileNotFoundError:
+                    raise LocalPathError(f"{f.local}: file was deleted during upload") from None
+                f.size, f.mtime_ns = st.st_size, st.st_mtime_ns
+            try:
+                info, sent = self.send(f, storage.put_file, f.key, f.local, check=lambda _o: None)
+                same_as_planned(f)
+                return info, sent
+            except ChangedDuringTransferError:
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+class PutInWorker:
+    """A worker process's small-file PUTs (built there by :mod:`rfsync_core.transfer.procs`): its own
+    storage (connection pool), the run's shared cap, retries and server watch as in the parent."""
+
+    def __init__(self, limiter: TokenBucket, cancel: CancelToken, client: Any, attempts: int, max_delay: float,
+                 dead_window: Optional[float]) -> None:
+        self.cancel = cancel
+        self.storage = client.new_storage()
+        cancel.on_cancel(self.storage.interrupt)
+        platform = client.platform
+        watch = ServerWatch(platform.endpoint or platform.name, dead_window)
+        self.sender = Sender(limiter, ProgressTracker(None, cancel), cancel, attempts=attempts,
+                             max_delay=max_delay, watch=watch)
+
+    def run(self, payload: Tuple[str, str, int, int]) -> Tuple[str, ObjectInfo, int, int, int]:
+        """``(local, key, size, mtime_ns)`` → ``("done", info, bytes sent, size, mtime_ns)`` as sent."""
+        self.cancel.check()
+        f = FileState(*payload)
+        info, sent = self.sender.put_small(self.storage, f)
+        return ("done", info, sent, f.size, f.mtime_ns)
+
+    def close(self) -> None:
+        self.storage.close()

@@ -39,13 +39,14 @@ from ...client import Client
 from ...errors import RfsyncError, TransferCancelled
 from ...manifest import UploadManifest, load_manifest
 from ...paths import input_key
+from ..procs import WorkerPool, processes_for, worker_executable
 from ..progress import CancelToken, ProgressCallback, ProgressTracker
 from ..records import Records, platform_id
 from ..throttle import TokenBucket, kb_per_s_to_bytes
 from ..watch import ServerWatch
 from .result import UploadResult
 from .run import UploadRun
-from .send import Sender
+from .send import PutInWorker, Sender
 from .state import describe_error
 
 __all__ = ["Uploader"]
@@ -70,11 +71,17 @@ class Uploader:
         retry_attempts: int = 6,
         retry_max_delay: float = 60.0,
         dead_server_window: Optional[float] = None,
+        processes: Optional[int] = 1,
     ) -> None:
         if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
             raise ValueError(f"threads must be a positive whole number, got {threads!r}")
+        if processes is not None and (not isinstance(processes, int) or isinstance(processes, bool) or processes < 1):
+            raise ValueError(f"processes must be a positive whole number or None, got {processes!r}")
         self.client = client
         self.threads = threads
+        self.processes = processes
+        """Worker processes for small files: 1 = this process's threads only (the default, and what an
+        interactive host uses); None = cores - 1 when the run has many small files (the CLI)."""
         self.limiter = bucket if bucket is not None else TokenBucket(kb_per_s_to_bytes(max_speed))
         """The bandwidth cap (the ``bucket`` keyword: a token bucket, not an S3 bucket)."""
         self.use_records = use_records
@@ -91,6 +98,19 @@ class Uploader:
     def cancel(self) -> None:
         """Stop the transfer (from any thread): queued work is dropped, in-flight requests aborted."""
         self.cancel_token.cancel()
+
+    def _start_procs(self, small: int) -> Optional[WorkerPool]:
+        """Worker processes for ``small`` small files, or None for threads (see :mod:`..procs`)."""
+        n = processes_for(self.processes, small)
+        if n <= 1:
+            return None
+        exe = worker_executable()
+        if exe is None:
+            return None
+        return WorkerPool(PutInWorker, (self.client, self.retry_attempts, self.retry_max_delay,
+                                        self.dead_server_window),
+                          processes=n, threads=max(2, -(-self.threads // n)), limiter=self.limiter,
+                          cancel=self.cancel_token, executable=exe)
 
     def upload_manifest(self, manifest: Union[str, Path, UploadManifest]) -> UploadResult:
         """Upload every entry of an ``upload.json`` (scene then asset) to ``input/<server path>``."""
@@ -123,7 +143,7 @@ class Uploader:
                         max_delay=self.retry_max_delay, watch=watch)
         run = UploadRun(storage, records, sender, tracker, self.cancel_token, result, platform_id(self.client.platform),
                         threads=self.threads, use_records=self.use_records, recheck=self.recheck,
-                        stop_on_error=self.stop_on_error, watch=watch)
+                        stop_on_error=self.stop_on_error, watch=watch, start_procs=self._start_procs)
         try:
             run.execute(items, pre_failed, keys_checked)
         except TransferCancelled:

@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         lambda: settings_with(settings_for(rop), args.platform, args.max_speed, args.threads),
         task_info=(lambda task_id: host.task_info(task_id, hip, rop)) if args.submit else None,
         task_id=args.task_id, allow_missing=args.allow_missing, strict=args.strict, frames=frames,
-        thread_name="rfsync-hython")
+        thread_name="rfsync-hython", processes=args.processes)
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -57,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
         scene, host.collect_assets,
         lambda: settings_with(TransferSettings.load(), args.platform, args.max_speed, args.threads),
         task_info=(lambda task_id: host.task_info(task_id, scene)) if args.submit else None,
-        task_id=args.task_id, allow_missing=args.allow_missing, strict=args.strict)
+        task_id=args.task_id, allow_missing=args.allow_missing, strict=args.strict,
+        processes=args.processes)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
