@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
@@ -109,6 +110,7 @@ def test_submitted_task_waits_for_pickup_and_cancel_stops_the_wait(client: Clien
 def test_a_status_caught_mid_write_is_read_again_next_poll(client: Client, tmp_path: Path) -> None:  # noqa: F811
     """A farm on a share (or a server that writes in place) can be read while it rewrites status.json."""
     from rfsync_core.farm import status_key
+    from rfsync_core.farm.status import FINAL_STATES
 
     submit(client, "508", frames="1-3", layers=["beauty"])
     emu = emulator(client, "508", frame_time=0.6, finish_time=0.3, output_size=5_000)
@@ -118,7 +120,11 @@ def test_a_status_caught_mid_write_is_read_again_next_poll(client: Client, tmp_p
 
     def farm_waits_while_torn(key: str, data: bytes) -> None:
         # The farm's next status write must not repair the torn document before a poll has read it
-        # (it did under load: the test then saw no unreadable poll). Bounded wait.
+        # (it did under load: the test then saw no unreadable poll). Nor may the farm finish the task
+        # before a poll has seen a frame done and torn the document (under load the downloader's first
+        # poll came after the last frame). Both waits are bounded.
+        if key == status_key("508") and not torn.is_set() and json.loads(data).get("state") in FINAL_STATES:
+            torn.wait(10)
         if torn.is_set():
             restored.wait(5)
         farm_put(key, data)
