@@ -20,7 +20,7 @@ import pytest
 from s3_ceph import CephServer, ceph_missing, start_ceph_server, stop_ceph_server
 from s3_moto import MotoServer, moto_python, start_moto_server, stop_moto_server
 from s3server import ACCESS_KEY, SECRET_KEY, S3Server, rclone_binary, start_s3_server, stop_s3_server
-from storage_engines import SERVERS, ServerTally
+from storage_engines import ENGINES, SERVERS, Farm, ServerTally
 from tls_ca import StudioCA, make_studio_ca, openssl_missing
 
 
@@ -108,6 +108,16 @@ def server(request: pytest.FixtureRequest) -> Any:
     an end-to-end test run on rclone, moto and Ceph RGW. The servers share :class:`s3server.BucketAccess`
     (``new_bucket``, ``read``, ``stamp``, ``state``), so a test reads back what any of them holds."""
     return request.getfixturevalue(f"{request.param}_server")
+
+
+@pytest.fixture(params=ENGINES)
+def upload_farm(request: pytest.FixtureRequest, tmp_path: Path) -> Farm:
+    """Each engine of this run in turn (the folder engine, then a fresh bucket on each S3 server): the fixture
+    that makes an end-to-end upload test (cli, seed API) run everywhere; ``.platform(**options)`` names it."""
+    if request.param == "folder":
+        return Farm("folder", tmp_path / "farm")
+    server = request.getfixturevalue(f"{request.param}_server")
+    return Farm(request.param, tmp_path / "farm", server, server.new_bucket())
 
 
 @pytest.fixture(scope="session")

@@ -138,6 +138,53 @@ def assert_stored(server: Any, bucket: str, key: str, local: Path, prefix: str =
     assert got == local.read_bytes(), f"{key} on {server.kind} differs from {local}"
 
 
+@dataclass
+class Farm:
+    """A farm on any engine for the end-to-end upload tests (``upload_farm`` in conftest.py): the folder
+    engine's root, or a fresh bucket on an S3 server; what it holds is read by independent means (the
+    folder, or the server's own :class:`s3server.BucketAccess`), never through rfsync's storage layer."""
+
+    kind: str
+    """``folder`` or the S3 server's name."""
+    root: Path
+    """The folder engine's root (unused on S3)."""
+    server: Any = None
+    bucket: str = ""
+
+    def platform(self, **options: object) -> str:
+        """Write a platform for this farm (prefix ``farm`` on S3) with engine options; returns its name."""
+        from upload_util import folder_platform, s3_platform_with  # imported here: upload_util imports conftest
+
+        if self.server is None:
+            return folder_platform(self.root, **options)
+        return s3_platform_with(self.server, self.bucket, **options)
+
+    def read(self, key: str) -> Optional[bytes]:
+        """The bytes stored at ``key`` (relative to the farm's root), None if there are none."""
+        if self.server is None:
+            path = self.root / key
+            return path.read_bytes() if path.is_file() else None
+        return self.server.read(self.bucket, f"farm/{key}")
+
+    def keys(self, prefix: str = "") -> List[str]:
+        """Every key stored under ``prefix``, sorted."""
+        if self.server is None:
+            found = [p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file()]
+            return sorted(k for k in found if k.startswith(prefix))
+        pages = self.server.client().get_paginator("list_objects_v2").paginate(Bucket=self.bucket,
+                                                                               Prefix=f"farm/{prefix}")
+        return sorted(o["Key"][len("farm/"):] for page in pages for o in page.get("Contents", ()))
+
+    def assert_holds(self, key: str, local: Path) -> None:
+        """The object at ``key`` holds exactly ``local``'s bytes."""
+        from upload_util import assert_same_bytes
+
+        if self.server is None:
+            assert_same_bytes(local, self.root / key)
+        else:
+            assert_stored(self.server, self.bucket, key, local)
+
+
 def servers_of(item: Any) -> List[str]:
     """The S3 servers a collected test runs on: a server parameter (``server``, ``engine``, ``farm_platform``)
     or a server fixture it names (``s3_server`` is rclone's)."""

@@ -1,4 +1,7 @@
-"""``rfsync upload`` / ``rfsync upload-config``: exit codes, summary, Ctrl-C."""
+"""``rfsync upload`` / ``rfsync upload-config``: exit codes, summary, Ctrl-C.
+
+The commands that send files run on every engine (``upload_farm``: the folder engine and each S3 server);
+argument errors and Ctrl-C stay on the folder engine."""
 
 from __future__ import annotations
 
@@ -11,8 +14,9 @@ from pathlib import Path
 from typing import List
 
 import pytest
+from storage_engines import Farm
 from testpaths import REPO as REPO_ROOT
-from upload_util import assert_same_bytes, folder_platform, make_files
+from upload_util import folder_platform, make_files
 
 from rfsync_core.cli.main import main
 from rfsync_core.manifest import UploadManifest
@@ -35,7 +39,8 @@ def plat(farm: Path) -> str:
     return folder_platform(farm)
 
 
-def test_upload_ok_then_skips(tmp_path: Path, farm: Path, plat: str, capsys: pytest.CaptureFixture) -> None:
+def test_upload_ok_then_skips(tmp_path: Path, upload_farm: Farm, capsys: pytest.CaptureFixture) -> None:
+    plat = upload_farm.platform()
     files = make_files(tmp_path / "src", {"a b.exr": 1000, "ü.ma": 20})
     m1 = write_manifest(tmp_path / "u1.json", files[:1])
     m2 = write_manifest(tmp_path / "u2.json", files[1:])
@@ -43,7 +48,7 @@ def test_upload_ok_then_skips(tmp_path: Path, farm: Path, plat: str, capsys: pyt
     out = capsys.readouterr().out
     assert "uploaded 2, skipped 0 unchanged, failed 0" in out
     for p in files:
-        assert_same_bytes(p, farm / "input/D/proj" / p.name)
+        upload_farm.assert_holds("input/D/proj/" + p.name, p)
     assert main(["upload", str(m1), str(m2), "-p", plat]) == 0
     assert "uploaded 0, skipped 2 unchanged" in capsys.readouterr().out
     assert main(["upload", str(m1), "-p", plat, "--no-db", "--max-speed", "100000"]) == 0
@@ -52,13 +57,14 @@ def test_upload_ok_then_skips(tmp_path: Path, farm: Path, plat: str, capsys: pyt
     assert "skipped 1 unchanged" in capsys.readouterr().out
 
 
-def test_upload_failure_exit_code_and_lines(tmp_path: Path, plat: str, capsys: pytest.CaptureFixture) -> None:
+def test_upload_failure_exit_code_and_lines(tmp_path: Path, upload_farm: Farm, capsys: pytest.CaptureFixture) -> None:
     files = make_files(tmp_path / "src", {"ok.exr": 10})
     m = write_manifest(tmp_path / "u.json", [*files, tmp_path / "src" / "missing.exr"])
-    assert main(["upload", str(m), "-p", plat, "--no-preflight"]) == 1  # the transfer's own failure path
+    assert main(["upload", str(m), "-p", upload_farm.platform(), "--no-preflight"]) == 1  # the transfer fails
     out = capsys.readouterr().out
     assert "failed 1" in out
     assert any(line.strip().startswith("FAILED") and "missing.exr" in line for line in out.splitlines())
+    upload_farm.assert_holds("input/D/proj/ok.exr", files[0])
 
 
 def test_user_errors_are_one_line(tmp_path: Path, plat: str, capsys: pytest.CaptureFixture) -> None:
@@ -71,19 +77,21 @@ def test_user_errors_are_one_line(tmp_path: Path, plat: str, capsys: pytest.Capt
     assert main(["upload", str(m), "-p", plat, "--threads", "0"]) == 1
 
 
-def test_upload_config(tmp_path: Path, farm: Path, plat: str, capsys: pytest.CaptureFixture) -> None:
+def test_upload_config(tmp_path: Path, upload_farm: Farm, capsys: pytest.CaptureFixture) -> None:
+    plat = upload_farm.platform()
     cfgs = make_files(tmp_path / "cfg", {"task.json": 10, "upload.json": 20})
     assert main(["upload-config", "42", *map(str, cfgs), "--platform", plat]) == 0
     assert "tasks/42/cfg/" in capsys.readouterr().out
     for p in cfgs:
-        assert_same_bytes(p, farm / "tasks/42/cfg" / p.name)
+        upload_farm.assert_holds("tasks/42/cfg/" + p.name, p)
     assert main(["upload-config", "43", str(tmp_path / "cfg" / "tips.json"), "-p", plat]) == 1
     assert "tips.json" in capsys.readouterr().err
-    assert not (farm / "tasks/43").exists()
+    assert upload_farm.keys("tasks/43/") == []
 
 
 @pytest.mark.skipif(os.name == "nt", reason="POSIX signals")
 def test_ctrl_c_cancels_cleanly(tmp_path: Path, farm: Path, plat: str) -> None:
+    """The folder engine only: SIGINT timing, sent once the first file shows in the farm's folder."""
     files = make_files(tmp_path / "src", {f"f{i}.bin": 400_000 for i in range(20)})
     m = write_manifest(tmp_path / "u.json", files)
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))

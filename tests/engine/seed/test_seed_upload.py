@@ -1,4 +1,7 @@
-"""The seed's upload API (seed/upload.py): names, arguments, defaults, True on success, typed errors on failure."""
+"""The seed's upload API (seed/upload.py): names, arguments, defaults, True on success, typed errors on failure.
+
+The tests that send files run on every engine (``upload_farm``: the folder engine and each S3 server); the
+ones that check arguments before anything is sent stay on the folder engine."""
 
 from __future__ import annotations
 
@@ -9,17 +12,8 @@ from pathlib import Path
 from typing import List
 
 import pytest
-from s3server import S3Server
-from upload_util import (
-    CountingClient,
-    MiB,
-    assert_same_bytes,
-    folder_platform,
-    make_files,
-    new_bucket,
-    on_s3_disk,
-    s3_platform_with,
-)
+from storage_engines import Farm
+from upload_util import CountingClient, MiB, folder_platform, make_files
 
 import rfsync_core
 from rfsync_core.client import Client
@@ -43,7 +37,14 @@ def farm(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def client(farm: Path) -> Client:
+    """A client of the folder engine, for the tests of arguments checked before anything is sent."""
     return Client(folder_platform(farm))
+
+
+@pytest.fixture
+def any_client(upload_farm: Farm) -> Client:
+    """A client of each engine in turn (``upload_farm``)."""
+    return Client(upload_farm.platform())
 
 
 def test_seed_signatures() -> None:
@@ -64,21 +65,22 @@ def test_seed_signatures() -> None:
             assert "client" in inspect.signature(getattr(seed_upload, name)).parameters
 
 
-def test_upload_asset_true_and_bytes(tmp_path: Path, farm: Path, client: Client) -> None:
+def test_upload_asset_true_and_bytes(tmp_path: Path, upload_farm: Farm, any_client: Client) -> None:
     files = make_files(tmp_path / "src", {"sh010.ma": 100, "a b.exr": 3000, "ü.tx": 0})
     manifest = write_manifest(tmp_path / "upload.json", files)
-    assert RfsyncUpload(client).upload_asset(str(manifest)) is True
+    assert RfsyncUpload(any_client).upload_asset(str(manifest)) is True
     for p in files:
-        assert_same_bytes(p, farm / "input/D/proj" / p.name)
+        upload_farm.assert_holds("input/D/proj/" + p.name, p)
 
 
-def test_upload_asset_failure_names_file(tmp_path: Path, client: Client) -> None:
+def test_upload_asset_failure_names_file(tmp_path: Path, upload_farm: Farm, any_client: Client) -> None:
     files = make_files(tmp_path / "src", {"ok.exr": 10})
     manifest = write_manifest(tmp_path / "upload.json", [*files, tmp_path / "src" / "gone.exr"], scene=False)
     with pytest.raises(TransferError) as info:
-        RfsyncUpload(client).upload_asset(manifest)
+        RfsyncUpload(any_client).upload_asset(manifest)
     assert "gone.exr" in str(info.value) and str(manifest) in str(info.value)
     assert [f[0] for f in info.value.failures] == [str(tmp_path / "src" / "gone.exr")]
+    upload_farm.assert_holds("input/D/proj/ok.exr", files[0])
 
 
 def test_upload_asset_bad_inputs(tmp_path: Path, client: Client) -> None:
@@ -95,27 +97,28 @@ def test_upload_asset_bad_inputs(tmp_path: Path, client: Client) -> None:
         up.upload_asset(bad, nonsense=1)  # type: ignore[call-arg]
 
 
-def test_seed_only_keywords_are_accepted(tmp_path: Path, farm: Path, client: Client) -> None:
+def test_seed_only_keywords_are_accepted(tmp_path: Path, upload_farm: Farm, any_client: Client) -> None:
     files = make_files(tmp_path / "src", {"a.ma": 5})
     manifest = write_manifest(tmp_path / "upload.json", files)
-    assert RfsyncUpload(client).upload_asset(manifest, "1024", False, engine_type="aspera", server_ip="1.2.3.4",
-                                             network_mode=0) is True
-    assert (farm / "input/D/proj/a.ma").exists()
+    assert RfsyncUpload(any_client).upload_asset(manifest, "1024", False, engine_type="aspera",
+                                                 server_ip="1.2.3.4", network_mode=0) is True
+    upload_farm.assert_holds("input/D/proj/a.ma", files[0])
 
 
-def test_upload_config(tmp_path: Path, farm: Path, client: Client) -> None:
+def test_upload_config(tmp_path: Path, upload_farm: Farm, any_client: Client) -> None:
     cfgs = make_files(tmp_path / "cfg", {"task.json": 50, "asset.json": 60, "tips.json": 2, "upload.json": 70})
-    assert RfsyncUpload(client).upload_config("12345", [str(p) for p in cfgs]) is True
+    assert RfsyncUpload(any_client).upload_config("12345", [str(p) for p in cfgs]) is True
     for p in cfgs:
-        assert_same_bytes(p, farm / "tasks/12345/cfg" / p.name)
-    assert RfsyncUpload(client).upload_config(777, [cfgs[0]]) is True  # a numeric task id, as the seed's
+        upload_farm.assert_holds("tasks/12345/cfg/" + p.name, p)
+    assert RfsyncUpload(any_client).upload_config(777, [cfgs[0]]) is True  # a numeric task id, as the seed's
+    upload_farm.assert_holds("tasks/777/cfg/" + cfgs[0].name, cfgs[0])
 
 
-def test_upload_config_missing_file_uploads_nothing(tmp_path: Path, farm: Path, client: Client) -> None:
+def test_upload_config_missing_file_uploads_nothing(tmp_path: Path, upload_farm: Farm, any_client: Client) -> None:
     cfgs = make_files(tmp_path / "cfg", {"task.json": 50})
     with pytest.raises(LocalPathError, match=r"tips\.json"):
-        RfsyncUpload(client).upload_config("1", [cfgs[0], tmp_path / "cfg" / "tips.json"])
-    assert not (farm / "tasks").exists()
+        RfsyncUpload(any_client).upload_config("1", [cfgs[0], tmp_path / "cfg" / "tips.json"])
+    assert upload_farm.keys("tasks/") == []
 
 
 def test_upload_config_bad_task_ids(tmp_path: Path, client: Client) -> None:
@@ -125,18 +128,18 @@ def test_upload_config_bad_task_ids(tmp_path: Path, client: Client) -> None:
             RfsyncUpload(client).upload_config(bad, cfgs)  # type: ignore[arg-type]
 
 
-def test_upload_sends_assets_then_configs_and_task_json_last(tmp_path: Path, farm: Path) -> None:
+def test_upload_sends_assets_then_configs_and_task_json_last(tmp_path: Path, upload_farm: Farm) -> None:
     """The farm starts a task when its task.json appears (farm-protocol §3): everything else must be there first."""
-    client = CountingClient(folder_platform(farm))
+    client = CountingClient(upload_farm.platform())
     cfgs = make_files(tmp_path / "cfg", {"task.json": 50, "asset.json": 60, "tips.json": 2})
     files = make_files(tmp_path / "src", {"sh.ma": 100, "t.exr": 200})
     manifest = write_manifest(tmp_path / "cfg" / "upload.json", files)
     task, asset, tips = (str(tmp_path / "cfg" / n) for n in ("task.json", "asset.json", "tips.json"))
     assert RfsyncUpload(client).upload("99", task, tips, asset, str(manifest)) is True
-    assert {p.name for p in (farm / "tasks/99/cfg").iterdir()} == {"task.json", "asset.json", "tips.json",
-                                                                     "upload.json"}
+    assert upload_farm.keys("tasks/99/cfg/") == [f"tasks/99/cfg/{n}" for n in ("asset.json", "task.json",
+                                                                                "tips.json", "upload.json")]
     for p in files:
-        assert_same_bytes(p, farm / "input/D/proj" / p.name)
+        upload_farm.assert_holds("input/D/proj/" + p.name, p)
     order = [key for storage in client.storages for key in storage.stored]
     assert order[-1] == "tasks/99/cfg/task.json"
     last_asset = max(i for i, key in enumerate(order) if key.startswith("input/"))
@@ -145,12 +148,13 @@ def test_upload_sends_assets_then_configs_and_task_json_last(tmp_path: Path, far
     assert len(cfgs) == 3
 
 
-def test_upload_checks_every_config_before_sending_anything(tmp_path: Path, farm: Path, client: Client) -> None:
+def test_upload_checks_every_config_before_sending_anything(tmp_path: Path, upload_farm: Farm,
+                                                            any_client: Client) -> None:
     files = make_files(tmp_path / "src", {"sh.ma": 100})
     manifest = write_manifest(tmp_path / "upload.json", files)
     with pytest.raises(LocalPathError, match=r"tips\.json"):
-        RfsyncUpload(client).upload("99", None, str(tmp_path / "tips.json"), None, str(manifest))
-    assert not farm.exists() or not any(farm.rglob("*.ma"))
+        RfsyncUpload(any_client).upload("99", None, str(tmp_path / "tips.json"), None, str(manifest))
+    assert upload_farm.keys() == []
 
 
 def test_a_task_id_the_farm_would_refuse_is_refused_before_upload(tmp_path: Path, farm: Path, client: Client) -> None:
@@ -169,65 +173,69 @@ def _pool(tmp_path: Path, n: int, per: int) -> tuple:
     return manifests, files
 
 
-def test_multi_thread_upload_uploads_every_part(tmp_path: Path, farm: Path, client: Client) -> None:
+def test_multi_thread_upload_uploads_every_part(tmp_path: Path, upload_farm: Farm, any_client: Client) -> None:
     manifests, files = _pool(tmp_path, 7, 5)
-    assert RfsyncUpload(client).multi_thread_upload(manifests, thread_num=3) is True  # more parts than threads
+    assert RfsyncUpload(any_client).multi_thread_upload(manifests, thread_num=3) is True  # more parts than threads
     for p in files:
-        assert_same_bytes(p, farm / "input/D/proj" / p.name)
+        upload_farm.assert_holds("input/D/proj/" + p.name, p)
 
 
-def test_thread_pool_upload_without_is_db(tmp_path: Path, farm: Path, client: Client) -> None:
+def test_thread_pool_upload_without_is_db(tmp_path: Path, upload_farm: Farm, any_client: Client) -> None:
     manifests, files = _pool(tmp_path, 4, 3)
-    assert RfsyncUpload(client).thread_pool_upload(manifests) is True
-    assert RfsyncUpload(client).thread_pool_upload(manifests, pool_size=2, is_db=False) is True
+    assert RfsyncUpload(any_client).thread_pool_upload(manifests) is True
+    assert RfsyncUpload(any_client).thread_pool_upload(manifests, pool_size=2, is_db=False) is True
     for p in files:
-        assert_same_bytes(p, farm / "input/D/proj" / p.name)
+        upload_farm.assert_holds("input/D/proj/" + p.name, p)
 
 
-def test_pool_failures_are_collected_and_name_the_manifest(tmp_path: Path, client: Client) -> None:
-    manifests, _files = _pool(tmp_path, 3, 2)
+def test_pool_failures_are_collected_and_name_the_manifest(tmp_path: Path, upload_farm: Farm,
+                                                           any_client: Client) -> None:
+    manifests, files = _pool(tmp_path, 3, 2)
     broken = tmp_path / "broken.json"
     write_manifest(broken, [tmp_path / "missing.bin"], scene=False)
     with pytest.raises(TransferError) as info:
-        RfsyncUpload(client).thread_pool_upload([*manifests, str(broken)], pool_size=2)
+        RfsyncUpload(any_client).thread_pool_upload([*manifests, str(broken)], pool_size=2)
     assert len(info.value.failures) == 1
     assert str(broken) in info.value.failures[0][1] and "missing.bin" in info.value.failures[0][1]
+    for p in files:
+        upload_farm.assert_holds("input/D/proj/" + p.name, p)
     with pytest.raises(LocalPathError):
-        RfsyncUpload(client).multi_thread_upload([*manifests, str(tmp_path / "nope.json")])
+        RfsyncUpload(any_client).multi_thread_upload([*manifests, str(tmp_path / "nope.json")])
     with pytest.raises(ManifestError):
-        RfsyncUpload(client).multi_thread_upload(42)  # type: ignore[arg-type]
+        RfsyncUpload(any_client).multi_thread_upload(42)  # type: ignore[arg-type]
     with pytest.raises(ValueError):
-        RfsyncUpload(client).multi_thread_upload(manifests, thread_num=0)
+        RfsyncUpload(any_client).multi_thread_upload(manifests, thread_num=0)
 
 
-def test_pool_shares_one_bandwidth_cap(tmp_path: Path, s3_server: S3Server) -> None:
+def test_pool_shares_one_bandwidth_cap(tmp_path: Path, upload_farm: Farm, any_client: Client) -> None:
     import time
 
-    bucket = new_bucket(s3_server)
-    client = Client(s3_platform_with(s3_server, bucket))
     manifests, files = _pool(tmp_path, 4, 1)
     for i, p in enumerate(files):  # 4 × 256 KiB
         p.write_bytes(bytes([i]) * 256 * 1024)
     start = time.monotonic()
-    assert RfsyncUpload(client).multi_thread_upload(manifests, thread_num=4, max_speed=512) is True
+    assert RfsyncUpload(any_client).multi_thread_upload(manifests, thread_num=4, max_speed=512) is True
     assert time.monotonic() - start > 1.4  # 1 MiB at one shared 512 KB/s cap ≈ 2 s (four caps: ≈ 0.5 s)
     for p in files:
-        assert_same_bytes(p, on_s3_disk(s3_server, bucket, "input/D/proj/" + p.name))
+        upload_farm.assert_holds("input/D/proj/" + p.name, p)
 
 
-def test_cancel_keyword_and_progress(tmp_path: Path, client: Client) -> None:
+def test_cancel_keyword_and_progress(tmp_path: Path, upload_farm: Farm, any_client: Client) -> None:
     files = make_files(tmp_path / "src", {f"f{i}.bin": 200_000 for i in range(10)})
     manifest = write_manifest(tmp_path / "upload.json", files)
     token = CancelToken()
     threading.Timer(0.5, token.cancel).start()
     with pytest.raises(TransferCancelled):
-        RfsyncUpload(client).upload_asset(manifest, max_speed=500, cancel=token)
+        RfsyncUpload(any_client).upload_asset(manifest, max_speed=500, cancel=token)
     snaps: List[Progress] = []
-    assert RfsyncUpload(client).upload_asset(manifest, progress=snaps.append) is True
+    assert RfsyncUpload(any_client).upload_asset(manifest, progress=snaps.append) is True
     assert snaps[-1].finished
+    for p in files:
+        upload_farm.assert_holds("input/D/proj/" + p.name, p)
 
 
 def test_module_functions_use_default_platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The folder engine only: the default platform is the built-in 'local' folder one."""
     monkeypatch.setenv("RFSYNC_LOCAL_ROOT", str(tmp_path / "local"))
     files = make_files(tmp_path / "src", {"x.ma": 10})
     manifest = write_manifest(tmp_path / "upload.json", files)
@@ -242,8 +250,12 @@ def test_module_functions_use_default_platform(tmp_path: Path, monkeypatch: pyte
     assert (tmp_path / "other/tasks/6/cfg/upload.json").exists()
 
 
-def test_multipart_through_api(tmp_path: Path, farm: Path) -> None:
-    client = Client(folder_platform(farm, multipart_threshold=MiB, min_part_size=MiB))
-    files = make_files(tmp_path / "src", {"big.bin": 3 * MiB + 5})
+def test_multipart_through_api(tmp_path: Path, upload_farm: Farm) -> None:
+    """Parts of the storage's own minimum (S3: 5 MiB, which moto and Ceph enforce; the folder engine: 1 MiB)."""
+    options = {} if upload_farm.server is not None else {"min_part_size": MiB}
+    client = CountingClient(upload_farm.platform(multipart_threshold=MiB, **options))
+    part = client.new_storage().min_part_size
+    files = make_files(tmp_path / "src", {"big.bin": 3 * part + 5})
     assert RfsyncUpload(client).upload_asset(write_manifest(tmp_path / "u.json", files, scene=False)) is True
-    assert_same_bytes(files[0], farm / "input/D/proj/big.bin")
+    upload_farm.assert_holds("input/D/proj/big.bin", files[0])
+    assert client.total("upload_part") == 4
