@@ -15,6 +15,7 @@ first bytes are wrong (written by something else, or by another version) used to
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any, Dict, List
 
@@ -96,15 +97,6 @@ def check_multipart(path: str, etag: str, size: int, own_min: int, cancel: Cance
     return f"multipart ETag {want} matches none of the usual part sizes ({tried})"
 
 
-class _Collect:
-    def __init__(self) -> None:
-        self.chunks: List[bytes] = []
-
-    def write(self, data: bytes) -> int:
-        self.chunks.append(bytes(data))
-        return len(data)
-
-
 def prefix_matches(storage: Storage, key: str, part: str, have: int) -> bool:
     """Do the first and the last :data:`SPOT` bytes of the ``have`` bytes in ``part`` match the object?"""
     spans = [(0, min(SPOT, have))]
@@ -114,9 +106,9 @@ def prefix_matches(storage: Storage, key: str, part: str, have: int) -> bool:
         for start, end in spans:
             fh.seek(start)
             local = fh.read(end - start)
-            remote = _Collect()
+            remote = io.BytesIO()
             storage.get_to_file(key, remote, offset=start, length=end - start)
-            if b"".join(remote.chunks) != local:
+            if remote.getvalue() != local:
                 return False
     return True
 
