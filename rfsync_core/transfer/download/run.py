@@ -1,5 +1,5 @@
 """One download call at work: its storage, tracker, records, worker pool, and the per-file steps
-(skip or fetch, ``.part``, verify, rename, record)."""
+(skip or fetch, ``.part`` and its checks in :mod:`.fill`, rename, record)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
 from ..._files import is_md5, md5_file
 from ...client import Client
 from ...errors import (
-    BadDigestError,
     NotFoundError,
     RfsyncError,
     StorageError,
@@ -30,18 +29,13 @@ from ..retry import retry_call
 from ..throttle import TokenBucket
 from ..watch import ServerWatch
 from . import inworker
+from .fill import PartFiller
 from .gate import ConcurrencyGate
-from .part import HASH_CHUNK, PART_SUFFIX, fill_tail, shared_part, verify_part
+from .part import HASH_CHUNK, PART_SUFFIX
 from .ranged import (
-    RANGE_SIZE,
     RANGE_STREAMS,
     RANGED_THRESHOLD,
-    RangedFetch,
-    drop_state,
-    load_state,
-    state_path,
 )
-from .ranged import supported as ranges_supported
 from .result import DownloadResult, Item, keep_both_name, record_key, version_tag
 
 StatusCallback = Callable[[TaskStatus], None]
@@ -67,8 +61,10 @@ _BATCH = 256
 """Items prepared (safe_join + one records query) per batch before they are handed to the workers."""
 
 
-class Run:
+class Run(PartFiller):
     """One public call: its own storage (interruptible), tracker, records and thread pool."""
+
+    options: FetchOptions
 
     def __init__(self, client: Client, local_root: str, options: FetchOptions, *, limiter: TokenBucket,
                  cancel: CancelToken, progress: Optional[ProgressCallback] = None, use_records: bool = True,
@@ -351,108 +347,6 @@ class Run:
                 self.records.put_downloads(self.platform, rows)
             except RfsyncError as err:  # the files are in place; a rerun checks them again by MD5
                 self.fail("records database", str(err))
-
-    def _wants_ranges(self, info: ObjectInfo) -> bool:
-        return self.options.range_streams >= 2 and info.size >= self.options.ranged_threshold and ranges_supported()
-
-    def _to_part(self, key: str, target: str, info: ObjectInfo) -> Tuple[ObjectInfo, int, os.stat_result]:
-        """Fill ``<target>.part`` (resuming it when it fits the remote) and verify it.
-
-        A ``.part`` with a ranges sidecar resumes range by range (when the sidecar matches the
-        object); one without resumes its tail with a single stream, as it was written."""
-        part = target + PART_SUFFIX
-        resumed = 0
-        ranged = self._wants_ranges(info)
-        if shared_part(part):  # hard-linked to a file elsewhere: not ours to resume or write into
-            os.remove(part)
-            drop_state(part)
-        if os.path.lexists(part):
-            if os.path.islink(part) or not os.path.isfile(part):
-                raise UnsafePathError(f"{part} exists and is not a regular file")
-            if os.path.lexists(state_path(part)):
-                if not ranged or load_state(part, info, self._range_size()) is None:
-                    os.remove(part)
-                    drop_state(part)
-            else:
-                size = os.path.getsize(part)
-                fresh = not info.mtime or info.mtime <= os.path.getmtime(part) + 1.0
-                if 0 < size <= info.size and fresh:
-                    resumed = size
-                    ranged = False  # written by one stream: resume its tail the same way
-                else:
-                    os.remove(part)
-        elif ranged:
-            drop_state(part)
-        for attempt in (1, 2):
-            if ranged:
-                got, md5_hex, counted, resumed = self._fill_ranged(key, part, info)
-                st = os.stat(part)
-            else:
-                got, md5_hex, counted, st = self._fill(key, part, info)
-            problem = verify_part(part, got, md5_hex, st.st_size)
-            if not problem:
-                if ranged:
-                    drop_state(part)
-                if self.options.durable:
-                    with open(part, "r+b") as fh:  # writable: Windows refuses to fsync a read-only handle
-                        os.fsync(fh.fileno())
-                return got, resumed, st
-            os.remove(part)
-            if ranged:
-                drop_state(part)
-            if attempt == 1 and resumed:  # a stale .part from another version: start over once
-                self.tracker.remove_bytes(counted, key)
-                resumed = 0
-                ranged = self._wants_ranges(info)
-                continue
-            raise StorageError(f"{key}: downloaded file does not match the storage ({problem})", key=key)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _range_size(self) -> int:
-        if self.options.range_size:
-            return max(1, int(self.options.range_size))
-        return RANGE_SIZE
-
-    def _count_hook(self, key: str) -> Tuple[Callable[[int], None], List[int]]:
-        limiter, cancel, tracker = self.limiter, self.cancel, self.tracker
-        counted = [0]
-
-        def hook(n: int) -> None:
-            limiter.consume(n, cancel)
-            counted[0] += n
-            tracker.add_bytes(n, key)
-
-        return hook, counted
-
-    def _fill_ranged(self, key: str, part: str, info: ObjectInfo) -> Tuple[ObjectInfo, Optional[str], int, int]:
-        """Parallel ranged GETs into ``part``. Returns (info, MD5 or None, bytes counted, bytes resumed)."""
-        hook, _counted = self._count_hook(key)
-        fetch = RangedFetch(self.storage, key, part, info, streams=self.options.range_streams,
-                            range_size=self._range_size(), count=hook, cancel=self.cancel,
-                            want_md5=is_md5(info.etag), watch=self.watch,
-                            recount=lambda n: self.limiter.consume(n, self.cancel))
-        got, md5_hex, resumed = fetch.run()
-        return got, md5_hex, info.size - resumed, resumed
-
-    def _fill(self, key: str, part: str, info: ObjectInfo) -> Tuple[ObjectInfo, Optional[str], int, os.stat_result]:
-        """Download the missing tail of ``part`` (retried; each attempt resumes).
-
-        Returns (info, MD5 of the whole .part or None, bytes counted, the .part's stat)."""
-        hook, counted = self._count_hook(key)
-        want_md5 = is_md5(info.etag)
-
-        def attempt() -> Tuple[ObjectInfo, Optional[str], os.stat_result]:
-            self.cancel.check()
-            try:
-                return fill_tail(self.storage, key, part, info, hook, want_md5=want_md5)
-            except BadDigestError:
-                with open(part, "r+b") as f:
-                    f.truncate(0)  # the bytes are wrong: the retry starts from scratch
-                raise
-
-        got, md5_hex, st = retry_call(attempt, cancel=self.cancel, describe=f"download {key}",
-                                      watch=self.watch)
-        return got, md5_hex, counted[0], st
 
 
 def _unchanged(path: str, size: int, mtime_ns: int) -> bool:

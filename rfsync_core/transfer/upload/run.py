@@ -133,7 +133,7 @@ class UploadRun:
             "small": self._job_small, "init": mp.job_init, "part": mp.job_part,
             "complete": mp.job_complete, "abort": mp.job_abort,
         }
-        if kind == "small" and self.procs is not None:
+        if kind == "small" and self.procs is not None and not f.verify:  # a worker process does not HEAD
             self.in_flight[self.procs.submit((f.local, f.key, f.size, f.mtime_ns))] = job
             return
         fn = jobs[kind]

@@ -32,6 +32,7 @@ class FileState:
     state: str = "pending"  # pending | done | skipped | failed
     change_retries: int = 0
     gen: int = 0
+    verify: bool = False  # a record vouches for it but the sample could not be checked: HEAD it first
     # multipart
     upload_id: str = ""
     part_size: int = 0

@@ -1,4 +1,5 @@
-"""Uploads through a fault-injecting proxy: resets, 503/500, stalls, a server that stays down.
+"""Uploads through a fault-injecting proxy: resets, 503/500, stalls, a server that stays down, a record
+sample that cannot be checked.
 
 On rclone only: the faults come from tests/faultproxy.py, which models the network, not the server.
 """
@@ -12,7 +13,16 @@ from typing import Iterator
 import pytest
 from faultproxy import FaultProxy
 from s3server import S3Server
-from upload_util import MiB, assert_same_bytes, items_for, make_files, new_bucket, on_s3_disk, s3_platform_with
+from upload_util import (
+    MiB,
+    assert_same_bytes,
+    items_for,
+    make_files,
+    new_bucket,
+    on_s3_disk,
+    s3_platform_with,
+    wipe_bucket,
+)
 
 from rfsync_core.client import Client
 from rfsync_core.transfer.records import Records, platform_id
@@ -102,3 +112,43 @@ def test_server_stays_failing_then_recovers_on_rerun(tmp_path: Path, s3_server: 
     second = Uploader(Client(plat)).upload_files(items_for(files, tmp_path / "src"))
     assert sorted(second.uploaded) == sorted(str(p) for p in files)  # nothing failed was recorded as done
     check(s3_server, bucket, tmp_path, files)
+
+
+# A rerun whose record sample cannot be checked (issue 13b, point 1): the soak sent 10.1 GB for 1.2 GB of
+# data because every recorded file was re-sent when the sample HEAD failed after its retries. The proxy
+# answers 503 to every attempt of the sample's HEAD; the files' own HEADs then reach the server.
+SAMPLE_ATTEMPTS = 2
+SAMPLE_SPEC = {**{f"s{i:02d}.bin": 20_000 + i for i in range(40)}, "big.bin": 7 * MiB}
+
+
+def _upload(plat: str, tmp: Path, files: list, processes: int = 1):  # type: ignore[no-untyped-def]
+    return Uploader(Client(plat), threads=4, retry_attempts=SAMPLE_ATTEMPTS, retry_max_delay=0.5,
+                    processes=processes).upload_files(items_for(files, tmp / "src"))
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_failing_sample_sends_nothing_unchanged(tmp_path: Path, s3_server: S3Server, bucket: str,
+                                                proxy: FaultProxy, plat: str, processes: int) -> None:
+    files = make_files(tmp_path / "src", SAMPLE_SPEC)
+    first = _upload(plat, tmp_path, files)
+    assert first.ok, first.failed
+    proxy.fail_next(SAMPLE_ATTEMPTS, 503)  # the first request of the rerun is the sample's HEAD: every attempt fails
+    second = _upload(plat, tmp_path, files, processes)
+    assert proxy.count("fail 503") == SAMPLE_ATTEMPTS
+    assert second.ok, second.failed
+    assert second.bytes_sent == 0 and not second.uploaded
+    assert sorted(second.skipped) == sorted(str(p) for p in files)
+
+
+def test_failing_sample_still_notices_a_wiped_bucket(tmp_path: Path, s3_server: S3Server, bucket: str,
+                                                     proxy: FaultProxy, plat: str) -> None:
+    files = make_files(tmp_path / "src", SAMPLE_SPEC)
+    assert _upload(plat, tmp_path, files).ok
+    assert wipe_bucket(s3_server, bucket) == len(files)
+    proxy.fail_next(SAMPLE_ATTEMPTS, 503)
+    second = _upload(plat, tmp_path, files)
+    assert proxy.count("fail 503") == SAMPLE_ATTEMPTS
+    assert second.ok, second.failed
+    assert sorted(second.uploaded) == sorted(str(p) for p in files)
+    for local, key in items_for(files, tmp_path / "src"):
+        assert_same_bytes(Path(local), on_s3_disk(s3_server, bucket, key))
