@@ -39,6 +39,16 @@ def server_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def use_platform(cfg: Path, srv: Any, bucket: str) -> None:
+    """Platform "b" on ``srv``'s ``bucket``, configured for this process (and its workers) through the env."""
+    cfg.mkdir()
+    (cfg / "platforms.json").write_text(json.dumps({"b": {
+        "engine": "s3", "endpoint": srv.endpoint, "bucket": bucket, "prefix": "p", "region": "us-east-1",
+        "path_style": True}}), encoding="utf-8")
+    os.environ.update(RFSYNC_CONFIG_DIR=str(cfg), RFSYNC_DATA_DIR=str(cfg / "data"),
+                      RFSYNC_ACCESS_KEY=srv.access_key, RFSYNC_SECRET_KEY=srv.secret_key)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--files", type=int, default=3000)
@@ -59,13 +69,7 @@ def main() -> int:
                 d = src / f"d{i // 50:03d}"
                 d.mkdir(parents=True, exist_ok=True)
                 (d / f"f{i:06d}.exr").write_bytes(os.urandom(4096))
-            cfg = tmp / "cfg"
-            cfg.mkdir()
-            (cfg / "platforms.json").write_text(json.dumps({"b": {
-                "engine": "s3", "endpoint": srv.endpoint, "bucket": bucket, "prefix": "p", "region": "us-east-1",
-                "path_style": True}}), encoding="utf-8")
-            os.environ.update(RFSYNC_CONFIG_DIR=str(cfg), RFSYNC_DATA_DIR=str(cfg / "data"),
-                              RFSYNC_ACCESS_KEY=srv.access_key, RFSYNC_SECRET_KEY=srv.secret_key)
+            use_platform(tmp / "cfg", srv, bucket)
             from rfsync_core import Client, Downloader, Uploader
 
             files = sorted(src.rglob("*.exr"))
