@@ -202,7 +202,10 @@ def test_download_worker_crash_fails_its_keys_and_a_rerun_fetches_them(
     assert any("worker process" in reason for _, reason in crashed.failed)
     rerun = Downloader(client, processes=2, threads=2).download(local_path=tmp_path / "dl", server_paths=["7_sh"])
     assert rerun.ok
-    assert sorted(rerun.downloaded) == sorted(key for key, _ in crashed.failed)
+    failed = {key for key, _ in crashed.failed}
+    assert set(rerun.downloaded) <= failed and set(crashed.downloaded) <= set(rerun.skipped)
+    # a failed file that a worker had renamed into place before it died is checked by MD5 and kept
+    assert failed <= set(rerun.downloaded) | set(rerun.skipped)
     for p in files:
         assert (tmp_path / "dl" / "7_sh" / "beauty" / p.name).read_bytes() == p.read_bytes()
 
