@@ -39,10 +39,22 @@ def server_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def use_platform(cfg: Path, srv: Any, bucket: str) -> None:
+    """Platform "b" on ``srv``'s ``bucket``, configured for this process (and its workers) through the env."""
+    cfg.mkdir()
+    (cfg / "platforms.json").write_text(json.dumps({"b": {
+        "engine": "s3", "endpoint": srv.endpoint, "bucket": bucket, "prefix": "p", "region": "us-east-1",
+        "path_style": True}}), encoding="utf-8")
+    os.environ.update(RFSYNC_CONFIG_DIR=str(cfg), RFSYNC_DATA_DIR=str(cfg / "data"),
+                      RFSYNC_ACCESS_KEY=srv.access_key, RFSYNC_SECRET_KEY=srv.secret_key)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--files", type=int, default=3000)
-    p.add_argument("--profile", action="store_true", help="also cProfile put_file on one thread (top 25, cumulative)")
+    p.add_argument("--profile", action="store_true",
+                   help="also cProfile put_file and get_to_file on one thread (CPU time, top 30 by own time)")
+    p.add_argument("--profile-only", action="store_true", help="the two single-thread steps and the profile only")
     a = p.parse_args()
     n = a.files
     with tempfile.TemporaryDirectory(prefix="rfsync-perfile-") as tmp_name:
@@ -57,13 +69,7 @@ def main() -> int:
                 d = src / f"d{i // 50:03d}"
                 d.mkdir(parents=True, exist_ok=True)
                 (d / f"f{i:06d}.exr").write_bytes(os.urandom(4096))
-            cfg = tmp / "cfg"
-            cfg.mkdir()
-            (cfg / "platforms.json").write_text(json.dumps({"b": {
-                "engine": "s3", "endpoint": srv.endpoint, "bucket": bucket, "prefix": "p", "region": "us-east-1",
-                "path_style": True}}), encoding="utf-8")
-            os.environ.update(RFSYNC_CONFIG_DIR=str(cfg), RFSYNC_DATA_DIR=str(cfg / "data"),
-                              RFSYNC_ACCESS_KEY=srv.access_key, RFSYNC_SECRET_KEY=srv.secret_key)
+            use_platform(tmp / "cfg", srv, bucket)
             from rfsync_core import Client, Downloader, Uploader
 
             files = sorted(src.rglob("*.exr"))
@@ -89,13 +95,19 @@ def main() -> int:
                         lambda: [storage.put_file(f"output/raw/{i}", str(f)) for i, f in enumerate(files)])
                 measure("get_to_file, 1 thread",
                         lambda: [storage.get_to_file(f"output/raw/{i}", io.BytesIO()) for i in range(n)])
-                if a.profile:
-                    prof = cProfile.Profile()
-                    prof.enable()
-                    for i, f in enumerate(files):
-                        storage.put_file(f"output/raw/{i}", str(f))
-                    prof.disable()
-                    pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
+                if a.profile:  # CPU time (not wall: socket waits are the server's), own time first
+                    for what, run in (("put_file", lambda i, f: storage.put_file(f"output/raw/{i}", str(f))),
+                                      ("get_to_file", lambda i, f: storage.get_to_file(f"output/raw/{i}",
+                                                                                       io.BytesIO()))):
+                        prof = cProfile.Profile(time.process_time)
+                        prof.enable()
+                        for i, f in enumerate(files):
+                            run(i, f)
+                        prof.disable()
+                        print(f"--- {what}, 1 thread, CPU seconds by own time")
+                        pstats.Stats(prof).sort_stats("tottime").print_stats(30)
+            if a.profile_only:
+                return 0
             for threads in (1, 2, 4, 8):
                 items = [(str(f), f"input/t{threads}/{i}") for i, f in enumerate(files)]
                 with Client("b") as client:

@@ -8,7 +8,8 @@ futures, and make sure none outlives the run.
 * **Backpressure**: each worker holds at most ``2 × threads`` files; the rest wait here, so cancel has
   little to drop and a crash loses little.
 * **One cap**: the run's :class:`~rfsync_core.transfer.throttle.SharedTokenBucket` goes to every worker.
-* **Cancel**: one event every worker watches (10 Hz); pending files are dropped at once.
+* **Cancel**: one event every worker watches (10 Hz); pending files are dropped by the reader thread
+  within 0.5 s (never inside the cancel call, which may come from a progress callback).
 * **Crash**: a worker that ends without confirming its files fails exactly those files (one line
   each, reported with every other failure); the other workers go on.
 * **Parent killed**: each worker watches its parent and its task pipe and exits (:mod:`.worker`).
@@ -150,6 +151,9 @@ class WorkerPool:
 
     # -- inside ----------------------------------------------------------------------
     def _dispatch(self) -> None:
+        if self._cancel.cancelled:
+            self._drop_pending(TransferCancelled("transfer cancelled"))
+            return
         live = [w for w in self._workers if w.alive]
         if not live:
             self._drop_pending(RfsyncError("not transferred: every worker process has ended"))
@@ -228,13 +232,13 @@ class WorkerPool:
                         w.alive = False
                         self._fail_jobs(w, "ended" if self._closing else "ended unexpectedly")
             with self._lock:
-                if not self._closing:
+                if not self._closing or self._cancel.cancelled:
                     self._dispatch()
 
     def _on_cancel(self) -> None:
+        """Stop the workers now; the pending files are failed by the reader (within 0.5 s), not here:
+        cancel may come from inside a progress delivery that those files' callbacks would wait for."""
         self._event.set()
-        with self._lock:
-            self._drop_pending(TransferCancelled("transfer cancelled"))
 
     def _stop_all(self, timeout: float = 10.0) -> None:
         for w in self._workers:

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import List, Set, Tuple
+from typing import Dict, List, Set, Tuple
 
 import psutil
 import pytest
@@ -21,6 +21,7 @@ from upload_util import make_files, on_s3_disk
 from rfsync_core.client import Client
 from rfsync_core.manifest import UploadManifest
 from rfsync_core.transfer.download import Downloader
+from rfsync_core.transfer.download.result import record_key
 from rfsync_core.transfer.procs import CRASH_ENV
 from rfsync_core.transfer.progress import Progress
 from rfsync_core.transfer.records import Records, platform_id
@@ -201,6 +202,53 @@ def test_download_worker_crash_fails_its_keys_and_a_rerun_fetches_them(
     assert any("worker process" in reason for _, reason in crashed.failed)
     rerun = Downloader(client, processes=2, threads=2).download(local_path=tmp_path / "dl", server_paths=["7_sh"])
     assert rerun.ok
-    assert sorted(rerun.downloaded) == sorted(key for key, _ in crashed.failed)
+    failed = {key for key, _ in crashed.failed}
+    assert set(rerun.downloaded) <= failed and set(crashed.downloaded) <= set(rerun.skipped)
+    # a failed file that a worker had renamed into place before it died is checked by MD5 and kept
+    assert failed <= set(rerun.downloaded) | set(rerun.skipped)
     for p in files:
         assert (tmp_path / "dl" / "7_sh" / "beauty" / p.name).read_bytes() == p.read_bytes()
+
+
+def tree(folder: Path) -> Dict[str, int]:
+    """Every file under ``folder`` (``.part`` files included) with its size."""
+    return {str(p.relative_to(folder)): p.stat().st_size for p in folder.rglob("*") if p.is_file()}
+
+
+def test_download_cancel_stops_every_worker_records_only_confirmed_and_a_rerun_completes(
+        tmp_path: Path, s3_platform: str) -> None:
+    files = make_files(tmp_path / "src", {f"beauty/f{i:04d}.exr": 4 * KiB + i for i in range(300)})
+    client = Client(s3_platform)
+    assert Uploader(client).upload_files([(str(p), f"output/9_sh/{p.parent.name}/{p.name}") for p in files]).ok
+    source = {f"output/9_sh/beauty/{p.name}": p for p in files}
+    dest = tmp_path / "dl"
+    seen: Set[int] = set()
+
+    def progress(p: Progress) -> bool:
+        seen.update(c.pid for c in workers_of(os.getpid()))
+        return p.files_done < 20
+
+    result = Downloader(client, processes=2, threads=4, max_speed=100, progress=progress).download(
+        local_path=dest, server_paths=["9_sh"])
+    assert result.cancelled and 20 <= len(result.downloaded) < 300, (len(result.downloaded), result.failed[:3])
+    assert len(seen) >= 2, "the download never ran in two workers"
+    assert not [pid for pid in seen if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"]
+    before = tree(dest)
+    time.sleep(1.5)  # no worker is still writing, nor starting a file
+    assert tree(dest) == before
+    done = set(result.downloaded)
+    finals = {f"output/9_sh/beauty/{Path(rel).name}" for rel in before if not rel.endswith(".part")}
+    assert finals == done  # no file in place that the run did not confirm, none confirmed that is not there
+    for key in done:
+        assert (dest / "9_sh" / "beauty" / source[key].name).read_bytes() == source[key].read_bytes()
+    with Records(client.records_path) as rec:
+        recorded = rec.get_downloads(platform_id(client.platform), [
+            record_key(key, str(dest / "9_sh" / "beauty" / p.name)) for key, p in source.items()])
+    assert {rk.split("\x00", 1)[0] for rk in recorded} == done
+    rerun = Downloader(client, processes=2, threads=4).download(local_path=dest, server_paths=["9_sh"])
+    assert rerun.ok, rerun.failed[:3]
+    assert sorted(rerun.skipped) == sorted(done)
+    assert sorted(rerun.downloaded) == sorted(set(source) - done)
+    for p in source.values():
+        assert (dest / "9_sh" / "beauty" / p.name).read_bytes() == p.read_bytes()
+    assert not list(dest.rglob("*.part"))
