@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Protocol, Sequence
+from typing import Any, Collection, List, Optional, Protocol, Sequence
 
 from ..collect import CollectResult
+from ..config.platforms import get_platform
+from ..config.settings import TransferSettings
+from ..errors import RfsyncError
+from ..farm.frames import expand_frames
+from ..preflight import PreflightSettings
 
-__all__ = ["HostAdapter"]
+__all__ = ["HostAdapter", "host_frames", "host_preflight_settings"]
 
 
 class HostAdapter(Protocol):
@@ -53,3 +58,48 @@ class HostAdapter(Protocol):
         cannot tell: the default download folder of the "Farm jobs" window. Optional: callers use
         ``getattr`` so a host without it still works."""
         return None
+
+    def project_root(self) -> Optional[str]:
+        """The scene's project folder (Maya: the workspace root; Houdini: ``$JOB``, else the hip file's folder;
+        Katana: the project's folder), or None: preflight reports files outside it and the platform's roots.
+        Optional, like :meth:`render_output_dir`."""
+        return None
+
+    def render_frames(self) -> Optional[str]:
+        """The frames the render needs as a frame list (``"1-100"``, ``task.json``'s form), or None when the
+        host cannot tell: a sequence missing one of them is a preflight error. Optional."""
+        return None
+
+
+def host_frames(host: Any, frames: Optional[str] = None) -> Optional[List[int]]:
+    """``frames`` (else the host's :meth:`HostAdapter.render_frames`) as frame numbers; None when unknown."""
+    spec = frames if frames is not None else _optional(host, "render_frames")
+    if not spec:
+        return None
+    try:
+        return [int(f) for f in expand_frames(spec)]
+    except ValueError as err:
+        raise RfsyncError(f"the {getattr(host, 'name', 'host')}'s frame range {spec!r}: {err}") from None
+
+
+def host_preflight_settings(host: Any, settings: TransferSettings,
+                            frames: Optional[Collection[int]] = None) -> PreflightSettings:
+    """What preflight knows inside a host: its frames (``frames`` wins), the roots of the platform ``settings``
+    send to, their speed cap (for the time estimates), and the host's project folder — only when that
+    platform names roots: without them the farm's mapping is unknown, and warning about every texture
+    outside a Katana project's folder would be noise the artist did not ask for (``rfsync preflight
+    --project`` asks). Why here: the panel and the batch modes share it."""
+    try:
+        roots = get_platform(settings.platform).roots
+    except RfsyncError:  # an unknown or bad platform: the transfer reports it, with its settings button
+        roots = ()
+    return PreflightSettings(frames=frames if frames is not None else host_frames(host),
+                             project_root=_optional(host, "project_root") if roots else None,
+                             roots=roots, max_speed=settings.max_speed)
+
+
+def _optional(host: Any, hook: str) -> Optional[str]:
+    """An optional hook's answer (None when the host has no such method)."""
+    method = getattr(host, hook, None)
+    value = method() if callable(method) else None
+    return str(value) if value else None

@@ -10,6 +10,7 @@ import argparse
 import sys
 from typing import Any, Optional, Sequence, TextIO
 
+from ..config.platforms import get_platform
 from ..errors import RfsyncError
 from ..farm.frames import expand_frames
 from ..manifest import UploadManifest, load_manifest
@@ -24,19 +25,21 @@ def add_preflight_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--project", metavar="DIR", help="the project folder (files outside it and every --root "
                                                         "are reported)")
     parser.add_argument("--root", metavar="DIR", action="append", default=[],
-                        help="a root the farm maps (repeatable)")
+                        help="a root the farm maps (repeatable; the platform's 'roots' count too)")
     parser.add_argument("--linux-farm", action="store_true",
                         help="the farm is not Windows: skip the 260-character and Windows name checks")
 
 
 def settings_from(args: argparse.Namespace) -> PreflightSettings:
+    """The checks' settings: the options, and the roots of the chosen platform (``--platform``) with ``--root``."""
     frames = None
     if getattr(args, "frames", None):
         try:
             frames = [int(f) for f in expand_frames(args.frames)]
         except ValueError as err:
             raise RfsyncError(f"--frames {args.frames!r}: {err}") from None
-    return PreflightSettings(frames=frames, project_root=args.project, roots=list(args.root),
+    roots = list(get_platform(getattr(args, "platform", None)).roots) + list(args.root)
+    return PreflightSettings(frames=frames, project_root=args.project, roots=roots,
                              windows_farm=not args.linux_farm, max_speed=getattr(args, "max_speed", None) or None)
 
 
@@ -79,6 +82,8 @@ def register(subparsers: Any) -> None:
     pre.add_argument("upload_json", nargs="+", metavar="UPLOAD_JSON", help="upload.json file(s)")
     add_preflight_arguments(pre)
     pre.add_argument("--max-speed", type=float, metavar="KBPS", help="bandwidth cap for the time estimates")
+    pre.add_argument("--platform", "-p", help="the platform whose known roots count as mapped (default: "
+                                              "$RFSYNC_PLATFORM or 'local')")
     pre.set_defaults(func=run_preflight)
 
 

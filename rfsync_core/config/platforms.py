@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import json
+import ntpath
 import os
 import re
 from dataclasses import dataclass, field, replace
@@ -31,7 +32,7 @@ BUILTIN_FILE = Path(__file__).resolve().parent.parent / "platforms.json"
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _BUCKET_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$")
 _HOST_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$")
-_KNOWN_KEYS = ("engine", "server_name", "root", "endpoint", "bucket", "prefix", "region", "path_style")
+_KNOWN_KEYS = ("engine", "server_name", "root", "roots", "endpoint", "bucket", "prefix", "region", "path_style")
 _SECRET_KEYS = ("access_key", "secret_key", "session_token", "password", "secret")
 _SEED_KEYS = ("engine_type", "server_name", "server_ip", "server_port")
 
@@ -60,6 +61,8 @@ class Platform:
     source: str = ""
     options: Mapping[str, Any] = field(default_factory=dict, hash=False)
     layer: str = ""
+    roots: Tuple[str, ...] = ()
+    """The folders the farm maps (``roots``): preflight reports files outside them and the project."""
 
     @property
     def location(self) -> str:
@@ -222,6 +225,24 @@ def _check_endpoint(value: str, where: _Where) -> str:
     return f"{scheme}://{netloc}"
 
 
+def _check_roots(entry: Mapping[str, Any], where: _Where) -> Tuple[str, ...]:
+    """``roots``: a list of absolute folder paths, this machine's or a Windows one (``D:/proj``,
+    ``\\\\nas\\share``: a studio file serves every workstation); ``~`` expands."""
+    value = entry.get("roots", [])
+    if not isinstance(value, list):
+        raise where.error(f"'roots' must be a list of absolute folder paths, not {_json_type(value)}")
+    roots: List[str] = []
+    for i, item in enumerate(value):
+        if not isinstance(item, str) or not item.strip():
+            raise where.error(f"'roots' item {i + 1} must be a non-empty string, not {_json_type(item)}")
+        expanded = _expand_user(item.strip())
+        windows = bool(ntpath.splitdrive(expanded)[0]) and ntpath.isabs(expanded)
+        if "\0" in expanded or not (windows or os.path.isabs(expanded)):
+            raise where.error(f"'roots' item {i + 1} must be an absolute folder path, got {item!r}")
+        roots.append(os.path.normpath(expanded) if os.path.isabs(expanded) else ntpath.normpath(expanded))
+    return tuple(roots)
+
+
 TIMEOUT_KEYS = ("connect_timeout", "read_timeout")
 MAX_TIMEOUT = 3600.0
 """Longest timeout accepted (seconds): more is a typo (milliseconds?) and would look like a hang."""
@@ -315,7 +336,8 @@ def _build_platform(name: str, raw: Any, path: Path, layer: str,
     server_name = _get_str(entry, "server_name", where)
     options = {key: value for key, value in entry.items() if key not in _KNOWN_KEYS}
     common: Dict[str, Any] = {"name": name, "engine": engine, "server_name": server_name,
-                              "source": str(path), "options": options, "layer": layer}
+                              "source": str(path), "options": options, "layer": layer,
+                              "roots": _check_roots(entry, where)}
     if engine == "folder":
         for key in ("endpoint", "bucket", "prefix", "region", "path_style"):
             if key in entry:

@@ -104,8 +104,9 @@ def append_files(files_paths: Union[PathArg, Iterable[PathArg]], upload_path: Pa
     existing manifest raises :class:`ManifestError` and stays untouched. A manifest without
     ``asset`` gets one. A manifest that does not exist yet is created (its folder must exist).
     The file is written atomically, and only when something was added or it did not exist.
-    ``follow_usd``: a ``.usd/.usda/.usdc/.usdz`` file brings its whole closure (:mod:`rfsync_core.usd`);
-    what it needs but is not found is listed under the manifest's :data:`MISSING_KEY`.
+    ``follow_usd``: a ``.usd/.usda/.usdc/.usdz`` file, given or found in a walked folder, brings its whole
+    closure (:mod:`rfsync_core.usd`); what it needs but is not found is listed under the manifest's
+    :data:`MISSING_KEY`.
     """
     target = os.path.abspath(os.fspath(upload_path))
     paths = _as_path_list(files_paths)
@@ -118,19 +119,18 @@ def append_files(files_paths: Union[PathArg, Iterable[PathArg]], upload_path: Pa
         raise ManifestError(f"cannot create {target}: folder {os.path.dirname(target)} does not exist")
     known = manifest.server_paths()
     result = AppendResult()
-    if follow_usd:
-        paths = _with_usd(paths, result)
+    files = [local for path in paths for local in (_walk_files(path) if os.path.isdir(path) else [path])
+             if os.path.abspath(local) != target]  # a folder holding the manifest: never list the manifest itself
+    if follow_usd:  # after the walk: a USD stage found inside a folder brings its closure too
+        files = _with_usd(files, result)
     added = 0
-    for path in paths:
-        for local in _walk_files(path) if os.path.isdir(path) else [path]:
-            if os.path.abspath(local) == target:
-                continue  # a folder that holds the manifest itself: never list the manifest as an asset
-            server = local_to_server(local)
-            if server in known:
-                continue
-            known.add(server)
-            manifest.asset.append({"local": local, "server": server})
-            added += 1
+    for local in files:
+        server = local_to_server(local)
+        if server in known:
+            continue
+        known.add(server)
+        manifest.asset.append({"local": local, "server": server})
+        added += 1
     listed = manifest.extra.get(MISSING_KEY)
     lost = sorted(set(listed if isinstance(listed, list) else []) | set(result.missing))
     changed = lost != listed and bool(lost)

@@ -26,12 +26,12 @@ import os
 import sys
 import traceback
 from dataclasses import dataclass
-from typing import Any, Callable, Generic, List, Optional, TypeVar
+from typing import Any, Callable, Generic, List, Optional, Tuple, TypeVar
 
 from Qt import QtWidgets
 
 from ..app.checks import confirm_missing, ensure_saved
-from ..app.host import HostAdapter
+from ..app.host import HostAdapter, host_frames, host_preflight_settings
 from ..app.jobs import TransferJob, download_job, submit_job, upload_manifest_job
 from ..app.tasks import TaskInfo, task_folder, work_folder, write_task_configs, write_upload_manifest
 from ..collect import CollectResult, follow_usd
@@ -39,7 +39,7 @@ from ..config.folders import default_download_root
 from ..config.settings import TransferSettings
 from ..errors import RfsyncError
 from ..farm import new_task_id
-from ..preflight import preflight
+from ..preflight import PreflightReport, PreflightSettings, preflight
 from .history import session_transfers, show_transfers_window
 from .hoststatus import StatusFollower, StatusWriter
 from .panel import TransferPanel, active_panels, run_in_panel
@@ -72,7 +72,7 @@ class HostWords:
 
 class HostActions(Generic[H]):
     """The flow of the plugins' actions for one host. Subclasses give :meth:`task_info` and may override
-    the hooks (:meth:`collect`, :meth:`settings`, :meth:`confirm_submit`, :meth:`announce`,
+    the hooks (:meth:`collect`, :meth:`settings`, :meth:`render_frames`, :meth:`confirm_submit`, :meth:`announce`,
     :meth:`show_unexpected`); the flow itself is not overridden."""
 
     def __init__(self, make_host: Callable[[], H], words: HostWords) -> None:
@@ -92,6 +92,16 @@ class HostActions(Generic[H]):
     def settings(self, host: H) -> TransferSettings:
         """The transfer settings (Houdini: a ROP's platform parameter wins)."""
         return TransferSettings.load()
+
+    def render_frames(self, host: H) -> Optional[str]:
+        """The frames the render needs (``"1-100"``), for preflight: the host's range (Houdini: a ROP's)."""
+        hook = getattr(host, "render_frames", None)  # optional in the host contract
+        return hook() if callable(hook) else None
+
+    def preflight_settings(self, host: H) -> PreflightSettings:
+        """What the preflight check knows: the host's project folder, :meth:`render_frames`, the platform's
+        roots and the speed cap of :meth:`settings` (Houdini: a ROP's platform)."""
+        return host_preflight_settings(host, self.settings(host), host_frames(host, self.render_frames(host)))
 
     def confirm_submit(self, host: H, scene: str, info: TaskInfo, collected: CollectResult) -> bool:
         """A last question before anything is submitted (Katana shows what will render); True goes on."""
@@ -180,16 +190,17 @@ class HostActions(Generic[H]):
         return edit_settings(host.main_window(), settings)
 
     # -- the flow ----------------------------------------------------------------------------------
-    def _collected(self, host: H, verb: str) -> Optional[CollectResult]:
-        """The files to send, once the artist has seen what is missing; None when they stop."""
+    def _collected(self, host: H, verb: str) -> Optional[Tuple[CollectResult, PreflightReport]]:
+        """The files to send and their preflight report, once the artist has seen both; None when they stop."""
         collected = follow_usd(self.collect(host)).record_stats()
         for warning in collected.warnings:
             print(f"rfsync: warning: {warning}")
         if not confirm_missing(host, collected, verb, title=self.words.title, noun=self.words.noun):
             return None
-        if not confirm_preflight(preflight(collected), verb, host.main_window(), skip_codes=("missing",)):
+        report = preflight(collected, self.preflight_settings(host))
+        if not confirm_preflight(report, verb, host.main_window(), skip_codes=("missing",)):
             return None
-        return collected
+        return collected, report
 
     def _saved_scene(self, host: H) -> Optional[str]:
         words = self.words
@@ -201,11 +212,11 @@ class HostActions(Generic[H]):
         scene = self._saved_scene(host)
         if scene is None:
             return None
-        collected = self._collected(host, "Upload")
-        if collected is None:
+        checked = self._collected(host, "Upload")
+        if checked is None:
             return None
         settings = self.settings(host)
-        manifest = write_upload_manifest(os.path.join(work_folder(scene), "upload.json"), scene, collected.found)
+        manifest = write_upload_manifest(os.path.join(work_folder(scene), "upload.json"), scene, checked[0].found)
         name = os.path.basename(scene)
 
         def rerun(only: Optional[List[str]]) -> TransferJob:
@@ -220,13 +231,14 @@ class HostActions(Generic[H]):
         if scene is None:
             return None
         info = self.task_info(host, task_id or new_task_id(), scene)
-        collected = self._collected(host, "Submit")
-        if collected is None:
+        checked = self._collected(host, "Submit")
+        if checked is None:
             return None
+        collected, report = checked
         settings = self.settings(host)
         if not self.confirm_submit(host, scene, info, collected):
             return None
-        configs = write_task_configs(task_folder(scene, info.task_id), info, collected, preflight=preflight(collected))
+        configs = write_task_configs(task_folder(scene, info.task_id), info, collected, preflight=report)
         panel = self._show(host, submit_job(info.task_id, configs, settings, _render_folder(host) or ""),
                            f"Submit {info.scene_name} (task {info.task_id})",
                            f"Task {info.task_id} submitted: the farm will render frames {info.frames}.",

@@ -145,3 +145,62 @@ def test_the_host_flow_shows_the_report_before_anything_is_written(qtbot: Any, t
     qtbot.addWidget(panel)
     qtbot.waitUntil(lambda: not panel.is_running(), timeout=60000)
     assert (tmp_path / "farm" / "input" / str(empty).lstrip("/")).is_file()
+
+
+class _ProjectHost(_Host):
+    """A host that knows its project folder and its render range (the optional HostAdapter hooks)."""
+
+    def __init__(self, window: Any, scene: str, assets: List[str], project: str, frames: str) -> None:
+        super().__init__(window, scene, assets)
+        self.project, self.frames = project, frames
+
+    def project_root(self) -> str:
+        return self.project
+
+    def render_frames(self) -> str:
+        return self.frames
+
+
+def test_the_panels_preflight_knows_the_project_frames_roots_and_speed_cap(qtbot: Any, tmp_path: Path) -> None:
+    from conftest import write_platforms
+
+    from rfsync_core.config.settings import TransferSettings
+    from rfsync_core.ui import HostActions, HostWords
+
+    write_platforms(Path(os.environ["RFSYNC_CONFIG_DIR"]), {"studio": {
+        "engine": "folder", "root": str(tmp_path / "farm"), "roots": [str(tmp_path / "library")]}})
+    TransferSettings(platform="studio", max_speed=512.0).save()
+    proj, library, desktop = tmp_path / "proj", tmp_path / "library", tmp_path / "desktop"
+    for folder in (proj, library, desktop):
+        folder.mkdir()
+    scene = proj / "sh010.desk"
+    scene.write_text("scene")
+    sim = [proj / f"sim.{f:04d}.abc" for f in (1, 2, 3, 5)]
+    for path in [*sim, library / "chair.usd", desktop / "stray.exr"]:
+        path.write_bytes(b"x")
+    window = QtWidgets.QMainWindow()
+    qtbot.addWidget(window)
+    host = _ProjectHost(window, str(scene), [str(p) for p in sim] + [str(library / "chair.usd"),
+                                                                    str(desktop / "stray.exr")], str(proj), "1-5")
+    actions: HostActions[Any] = HostActions(lambda: host, HostWords(title="Desk", noun="sketch", save_hint="-",
+                                                                   reopen_hint="-", after_submit="-"))
+    settings = actions.preflight_settings(host)
+    assert (settings.project_root, list(settings.roots), settings.max_speed) == (str(proj), [str(library)], 512.0)
+    assert list(settings.frames or ()) == [1, 2, 3, 4, 5]
+    shown: List[str] = []
+
+    def answer() -> None:
+        dialog = next(w for w in QtWidgets.QApplication.topLevelWidgets()
+                      if isinstance(w, PreflightDialog) and w.isVisible())
+        root = dialog.tree.invisibleRootItem()
+        for i in range(root.childCount()):
+            group = root.child(i)
+            shown.extend([group.text(0)] + [group.child(j).text(0) for j in range(group.childCount())])
+        dialog.cancel_button.click()
+
+    QtCore.QTimer.singleShot(0, answer)
+    assert actions.upload_scene_assets() is None
+    text = "\n".join(shown)
+    assert "ERROR frames_missing (1)" in shown and "sim.####.abc" in text  # frame 4 of the render's 1-5
+    assert "WARNING outside_roots (1)" in shown and "stray.exr" in text and "chair.usd" not in text
+    assert not (tmp_path / "farm").exists()

@@ -44,6 +44,7 @@ def build_scene(root: Path, state: Optional[State] = None, save_as: str = "shots
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     state.new_scene()
+    state.set_range(1, 3)  # the frames of tex/seq/fire: what the project renders
 
     abc = state.add_node("anim_abc", "Alembic_In")
     abc.getParameters().add("name", "string", "/root/world/geo/anim")

@@ -64,7 +64,7 @@ def test_fake_parameters_follow_katana(tmp_path: Path, katana: Any) -> None:
     with pytest.raises(TypeError):
         param.getValue()  # type: ignore[call-arg]  # the frame time is required
     assert [n.getName() for n in NodegraphAPI.GetAllNodesByType("Render")] == ["beauty"]
-    assert NodegraphAPI.GetInTime() == 1.0 and NodegraphAPI.GetOutTime() == 10.0
+    assert NodegraphAPI.GetInTime() == 1.0 and NodegraphAPI.GetOutTime() == 3.0  # build_scene: the fire sequence's 1-3
 
 
 def test_collect_finds_every_kind_of_asset(tmp_path: Path, katana: Any) -> None:
@@ -142,7 +142,7 @@ def test_host_contract(tmp_path: Path, katana: Any, monkeypatch: pytest.MonkeyPa
     monkeypatch.delattr(KatanaFile, "IsFileDirty")
     assert host.scene_modified() is True  # unknown: ask to save rather than render a stale file
     info = host.task_info("1732431234567042", str(scene))
-    assert (info.renderer, info.frames, info.layers, info.host) == ("prman", "1-10", ["beauty"], "katana")
+    assert (info.renderer, info.frames, info.layers, info.host) == ("prman", "1-3", ["beauty"], "katana")
     katana.set_range(5, 5)
     assert host.frames() == "5"
     katana.reset(ui=True)

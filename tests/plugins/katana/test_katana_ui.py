@@ -279,7 +279,7 @@ def test_submit_confirms_then_uploads_assets_and_configs(tmp_path: Path, qtbot: 
     assert panel is not None
     qtbot.addWidget(panel)
     summary = katana.dialogs[1]["text"]
-    assert "Renderer: prman" in summary and "Frames: 1-10" in summary and "Render nodes: beauty" in summary
+    assert "Renderer: prman" in summary and "Frames: 1-3" in summary and "Render nodes: beauty" in summary
     wait_final(qtbot, panel)
     assert panel.state == DONE, panel.status_label.text()
     cfg = tmp_path / "farm" / "tasks" / "1732431234567042" / "cfg"

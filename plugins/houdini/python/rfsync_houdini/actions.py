@@ -45,6 +45,9 @@ class HoudiniActions(HostActions[HoudiniHost]):
             return host.collect_assets()  # every frame on disk
         return host.collect_assets(frame_numbers(*rop_frame_range(self.rop)), (self.rop.path(),))
 
+    def render_frames(self, host: HoudiniHost) -> Optional[str]:
+        return host.render_frames(self.rop)  # the ROP's range, as collect() uses it
+
     def settings(self, host: HoudiniHost) -> TransferSettings:
         return settings_for(self.rop)
 

@@ -157,6 +157,24 @@ class HoudiniHost:
         into it), else ``$HIP/render``."""
         return render_output_dir(rop)
 
+    def project_root(self) -> Optional[str]:
+        """``$JOB`` when it names a folder (a Houdini variable, saved in the hip file), else the hip file's folder;
+        None for an unsaved hip file: preflight's project folder."""
+        job = str(hou.text.expandString("$JOB") or "").strip()
+        if job and "$" not in job and os.path.isabs(job) and os.path.isdir(job):
+            return os.path.normpath(job)
+        hip = collect.hip_file()
+        return os.path.dirname(hip) if hip else None
+
+    def render_frames(self, rop: Optional[Any] = None) -> Optional[str]:
+        """The frames a ROP renders (``f1``/``f2``/``f3``), else the scene's ``$FSTART``-``$FEND``: for preflight."""
+        if rop is not None:
+            return frame_list(*rop_frame_range(rop))
+        try:
+            return frame_list(*(float(hou.text.expandString(v)) for v in ("$FSTART", "$FEND")))
+        except ValueError:  # not numbers: the range is unknown
+            return None
+
     # -- what task.json needs ----------------------------------------------------------------
     def task_info(self, task_id: str, scene: str, rop: Any) -> TaskInfo:
         """The task of a ROP: an rfsync_submit ROP renders the ROPs wired into it, any other ROP itself."""

@@ -73,6 +73,14 @@ class MayaHost:
         rule = str(cmds.workspace(fileRuleEntry="images") or "images")
         return os.path.normpath(os.path.join(root, rule)) if root or os.path.isabs(rule) else None
 
+    def project_root(self) -> Optional[str]:
+        """The workspace root (``cmds.workspace(q=True, rootDirectory=True)``): preflight's project folder."""
+        return os.path.normpath(collect.project_root())
+
+    def render_frames(self) -> Optional[str]:
+        """What the farm renders, as ``task.json`` says it (:meth:`frames`): preflight checks those frames."""
+        return self.frames()
+
     # -- what task.json needs ----------------------------------------------------------------
     def renderer(self) -> str:
         return str(_get("defaultRenderGlobals.currentRenderer", "") or "")

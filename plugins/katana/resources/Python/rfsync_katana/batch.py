@@ -50,6 +50,7 @@ def load_project(path: str) -> Optional[str]:
 def run(args: argparse.Namespace) -> int:
     from rfsync_core import TransferSettings
     from rfsync_core.app.batch import send_from_batch, settings_with
+    from rfsync_core.app.host import host_frames
 
     from .collect import collect_scene
     from .host import KatanaHost
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         scene, lambda: collect_scene(scene),
         lambda: settings_with(TransferSettings.load(), args.platform, args.max_speed, args.threads),
         task_info=(lambda task_id: host.task_info(task_id, scene)) if args.submit else None,
-        task_id=args.task_id, allow_missing=args.allow_missing, strict=args.strict,
+        task_id=args.task_id, allow_missing=args.allow_missing, strict=args.strict, frames=host_frames(host),
         processes=args.processes)
 
 

@@ -62,6 +62,15 @@ class KatanaHost:
         folder = NodegraphAPI.GetProjectDir()
         return os.path.join(folder, "render") if folder else None
 
+    def project_root(self) -> Optional[str]:
+        """The saved project's folder (``NodegraphAPI.GetProjectDir()``): preflight's project folder."""
+        folder = NodegraphAPI.GetProjectDir()
+        return os.path.normpath(folder) if folder else None
+
+    def render_frames(self) -> Optional[str]:
+        """The project's in/out range, as ``task.json`` says it (:meth:`frames`): preflight checks those frames."""
+        return self.frames()
+
     def collect_assets(self) -> CollectResult:
         return collect.collect_scene()
 
