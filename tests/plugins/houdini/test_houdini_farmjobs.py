@@ -70,3 +70,6 @@ def test_farm_jobs_flow(tmp_path: Path, qtbot: Any, hou: Any, main_window: Any) 
 
     panel = submit_and_learn_id()
     farm_jobs_flow(qtbot, lambda: panel, open_window, task_id["id"], str(hip), tmp_path / "proj" / "render")
+    told = [m for m, _severity in hou.STATE.status]  # hou.ui.setStatusMessage, window closed
+    assert any(m.startswith(f"rfsync: Task {task_id['id']}: frame 2 failed") for m in told), told
+    assert all(t == "MainThread" for t in hou.STATE.status_threads)

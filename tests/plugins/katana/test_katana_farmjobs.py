@@ -8,7 +8,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
 
 from pathlib import Path
-from typing import Any
+from typing import Any, List
 
 import pytest
 from farmjobs_helpers import farm_jobs_flow
@@ -45,6 +45,9 @@ def test_farm_jobs_flow(tmp_path: Path, qtbot: Any, window: Any, katana: Any) ->
         katana.answers += ["Submit anyway", "Submit"]
         return actions.submit_scene(task_id="1732431234567099")
 
+    told: List[str] = []  # the main window's status bar, window closed
+    window.statusBar().messageChanged.connect(told.append)
     farm = farm_jobs_flow(qtbot, submit, actions.farm_jobs, "1732431234567099", str(scene),
                           Path(os.path.dirname(str(scene))) / "render")
     assert isinstance(farm, QtWidgets.QWidget) and farm.parentWidget() is not None
+    assert any(m.startswith("rfsync: Task 1732431234567099: frame 2 failed") for m in told), told

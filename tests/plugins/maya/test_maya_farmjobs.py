@@ -51,3 +51,5 @@ def test_farm_jobs_flow(tmp_path: Path, qtbot: Any, maya: Any, main_window: Any)
     window = farm_jobs_flow(qtbot, submit, actions.farm_jobs, "1732431234567077", str(scene),
                             tmp_path / "proj" / "renders")
     assert window.parentWidget() is not None  # parented to Maya's main window
+    told = [m for m, _thread in maya.infos]  # MGlobal.displayInfo: the host's line, window closed
+    assert any(m.startswith("rfsync: Task 1732431234567077: frame 2 failed") for m in told), told
