@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
@@ -127,3 +128,47 @@ def test_mine_goes_to_the_folder_the_tasks_were_given(client: Client, farm_platf
         farm.join(30)
     assert code == 0, capsys.readouterr().err
     assert files_under(tmp_path / "shot" / "images") == ["masterLayer/sh010.0001.exr", "render.log"]
+
+
+def _task_json(folder: Path, task_id: str, frames: str = "1-4") -> str:
+    from rfsync_core.farm.configs import task_config_document
+
+    folder.mkdir(parents=True, exist_ok=True)
+    doc = task_config_document(task_id, "/D/proj/sh020.ma", host="houdini", host_version="20.5",
+                               renderer="karma", frames=frames)
+    path = folder / "task.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    (folder / "asset.json").write_text("{}", encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture
+def local_farm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("RFSYNC_LOCAL_ROOT", str(tmp_path / "farm"))
+    return tmp_path / "farm"
+
+
+def test_upload_config_with_task_json_is_recorded_like_a_host_submit(tmp_path: Path, local_farm: Path,
+                                                                     capsys: pytest.CaptureFixture) -> None:
+    task_json = _task_json(tmp_path / "cfg", "1732431234567011")
+    assert main(["upload-config", "1732431234567011", str(tmp_path / "cfg" / "asset.json"), "--quiet"]) == 0
+    assert TaskHistory().entries() == []  # no task.json yet: not submitted, not recorded
+    assert main(["upload-config", "1732431234567011", task_json, str(tmp_path / "cfg" / "asset.json"),
+                 "--quiet"]) == 0
+    entry = TaskHistory().get("local", "1732431234567011")
+    assert entry is not None
+    assert (entry.host, entry.scene, entry.frames, entry.output_dir) == ("houdini", "/D/proj/sh020.ma", "1-4", "")
+    capsys.readouterr()
+    assert main(["tasks"]) == 0
+    (row,) = capsys.readouterr().out.splitlines()[1:]
+    assert row.split()[:4] == ["1732431234567011", "local", "houdini", "sh020.ma"] and "waiting" in row
+
+
+def test_upload_config_whose_task_json_names_another_task_is_a_warning(tmp_path: Path, local_farm: Path,
+                                                                       capsys: pytest.CaptureFixture) -> None:
+    task_json = _task_json(tmp_path / "cfg", "1732431234567012")
+    assert main(["upload-config", "1732431234567013", task_json, "--quiet"]) == 0  # sent: the farm has it
+    err = capsys.readouterr().err
+    assert err.startswith("rfsync: warning: task submitted, but not recorded in the task history:"), err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert TaskHistory().entries() == []  # nothing recorded that the farm does not have under that id
