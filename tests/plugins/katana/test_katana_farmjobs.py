@@ -12,6 +12,7 @@ from typing import Any, List
 
 import pytest
 from farmjobs_helpers import farm_jobs_flow
+from testpaths import REPO
 
 Qt = pytest.importorskip("Qt")
 if Qt.__binding__ == "PySide2":  # Katana ships PyQt5 (up to 7.5) or PySide6 (8.0 on): hosts.md
@@ -33,6 +34,7 @@ def test_menu_has_farm_jobs(katana: Any) -> None:  # noqa: F811
     from rfsync_katana import menu
 
     assert ("Farm jobs…", "farm_jobs") in [(i[0], i[1]) for i in menu.MENU_ITEMS if i]
+    assert "**Farm jobs…**" in (REPO / "plugins" / "katana" / "README.md").read_text(encoding="utf-8")
 
 
 def test_farm_jobs_flow(tmp_path: Path, qtbot: Any, window: Any, katana: Any) -> None:  # noqa: F811

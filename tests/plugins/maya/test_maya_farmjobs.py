@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from fakes import build_scene
 from farmjobs_helpers import farm_jobs_flow
+from testpaths import REPO
 
 pytest.importorskip("Qt")
 from test_maya_ui import main_window, maya  # noqa: F401  (the Maya UI tests' fixtures)
@@ -34,6 +35,7 @@ def test_menu_has_farm_jobs(maya: Any) -> None:  # noqa: F811
     from rfsync_maya import menu
 
     assert ("Farm jobs…", "farm_jobs") in [(i[0], i[1]) for i in menu.MENU_ITEMS if i]
+    assert "*Farm jobs…*" in (REPO / "docs" / "maya.md").read_text(encoding="utf-8")  # the docs name it
 
 
 def test_farm_jobs_flow(tmp_path: Path, qtbot: Any, maya: Any, main_window: Any) -> None:  # noqa: F811
