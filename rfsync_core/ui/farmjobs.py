@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from Qt import QtCore, QtGui, QtWidgets
 
@@ -76,7 +76,7 @@ class FarmJobsWindow(QtWidgets.QWidget):
         self.status_write = status_write
         """The host's status line (None: no host line, e.g. a batch or a test without one)."""
         self._followers: Dict[Tuple[str, str], StatusFollower] = {}
-        self._auto: set = set()
+        self._auto: Set[Tuple[str, str]] = set()
         """Tasks whose last download is an auto-download (polled while the window is closed)."""
         self._closed = False
         self._last_looks: List[FarmPoller] = []

@@ -202,6 +202,13 @@ def _reads_by_task(monkeypatch: pytest.MonkeyPatch) -> List[str]:
     return reads
 
 
+def _stop(panel: Any) -> None:
+    """Cancel a panel's transfer and wait (bounded) for its thread: a failed test leaves nothing running."""
+    panel.cancel()
+    if panel._runner is not None:
+        panel._runner.wait_stopped(10000)
+
+
 def _pollers_ended(window: FarmJobsWindow) -> bool:
     return window.poller is None and all(not p.is_alive() for p in window._last_looks)
 
@@ -217,16 +224,22 @@ def test_closed_window_tells_the_host_line_and_polls_only_while_auto_downloading
     window = _window(qtbot, tmp_path, status_write=lambda text, fraction: lines.append((text, fraction)))
     qtbot.waitUntil(lambda: "992" in reads and "991" in reads, timeout=30000)
     window.select("991")
+    emu = emulator(farm_client, "991", frame_time=0.3, finish_time=0.3, fail_frames=["2"])
     panel = window.auto_download()
     assert panel is not None
-    before = window.poller
-    window.close()  # closed while the auto-download runs
-    assert before is not None and before.join(10)  # the all-tasks poll ended…
-    assert window.poller is not None and window.poller.tasks == [("local", "991")]  # …this task still polled
-    polls_992 = reads.count("992")
-    emu = emulator(farm_client, "991", frame_time=0.3, finish_time=0.3, fail_frames=["2"]).start()
-    _wait_final(qtbot, panel)
-    emu.join(10)
+    try:
+        before = window.poller
+        window.close()  # closed while the auto-download runs
+        assert before is not None and before.join(10)  # the all-tasks poll ended…
+        assert window.poller is not None and window.poller.tasks == [("local", "991")]  # …this one still polled
+        polls_992 = reads.count("992")
+        emu.start()
+        _wait_final(qtbot, panel)
+    finally:  # failed or not: nothing left running for the next test
+        _stop(panel)
+        emu.stop()
+        emu.join(10)
+
     def notices() -> List[str]:  # what the host's line was told
         return [text for text, fraction in lines if fraction is None]
 
@@ -255,14 +268,17 @@ def test_host_quit_stops_the_closed_window_s_polling(qtbot: Any, tmp_path: Path,
     emu = emulator(farm_client, "993", frame_time=0.3).start()
     panel = window.auto_download()
     assert panel is not None
-    window.close()
-    qtbot.waitUntil(lambda: reads.count("993") >= 3, timeout=30000)  # polled while closed
-    poller = window.poller
-    assert poller is not None and poller.is_alive()
-    guard.stop_all()  # the host quits: its transfers are cancelled…
-    _wait_final(qtbot, panel)
-    assert panel.state == CANCELLED
-    qtbot.waitUntil(lambda: _pollers_ended(window), timeout=30000)  # …and the farm is no longer read
-    assert poller.join(10) and not window._last_looks  # no last read for a download cut short
-    emu.stop()
-    emu.join(10)
+    try:
+        window.close()
+        qtbot.waitUntil(lambda: reads.count("993") >= 3, timeout=30000)  # polled while closed
+        poller = window.poller
+        assert poller is not None and poller.is_alive()
+        guard.stop_all()  # the host quits: its transfers are cancelled…
+        _wait_final(qtbot, panel)
+        assert panel.state == CANCELLED
+        qtbot.waitUntil(lambda: _pollers_ended(window), timeout=30000)  # …and the farm is no longer read
+        assert poller.join(10) and not window._last_looks  # no last read for a download cut short
+    finally:  # failed or not: nothing left running for the next test
+        _stop(panel)
+        emu.stop()
+        emu.join(10)
