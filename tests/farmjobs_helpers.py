@@ -31,7 +31,8 @@ def farm_jobs_flow(qtbot: Any, submit: Callable[[], Any], open_window: Callable[
 
     Checks: the submit is in the history with the host's render folder; the window lists this scene's task
     first with that folder; frames land there while the task still renders; the failed frame is shown and
-    notified; a task the farm does not know is shown as such and its download fails at once (no hang).
+    notified (the window closed meanwhile: the caller checks the host's status line heard it); a task the
+    farm does not know is shown as such and its download fails at once (no hang).
     """
     panel = submit()
     assert panel is not None
@@ -55,6 +56,7 @@ def farm_jobs_flow(qtbot: Any, submit: Callable[[], Any], open_window: Callable[
         window.select(task_id)
         auto = window.auto_download()
         assert auto is not None
+        window.close()  # closed while it runs: the notices go to the host's status line
         wait_final(qtbot, auto)
         emu.join(30)
     finally:
@@ -69,6 +71,7 @@ def farm_jobs_flow(qtbot: Any, submit: Callable[[], Any], open_window: Callable[
     qtbot.waitUntil(lambda: window.row_texts()[0][4] == "failed", timeout=30000)
     assert "1 failed" in window.row_texts()[0][5]
     assert any("frame 2 failed" in n for n in window.notices)
+    window.show()  # opened again: every task is polled again
 
     qtbot.waitUntil(lambda: window.row_texts()[1][4] == "unknown to the farm", timeout=30000)
     window.select("4040")

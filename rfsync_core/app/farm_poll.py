@@ -14,10 +14,12 @@ loop ends when every task is final, on :meth:`FarmPoller.stop`, or after ``max_r
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from ..client import Client
 from ..errors import FarmError, RfsyncError, StorageError, TaskNotFoundError, TransferCancelled
@@ -26,7 +28,11 @@ from ..transfer.progress import CancelToken
 from ..transfer.retry import retry_call
 from .task_history import TaskEntry, TaskHistory
 
-__all__ = ["UNKNOWN", "UNREADABLE", "FarmPoller", "TaskState", "read_states", "running_entries"]
+if TYPE_CHECKING:  # pragma: no cover - the downloader is imported by who runs one
+    from ..transfer.download import Downloader, DownloadResult
+
+__all__ = ["UNKNOWN", "UNREADABLE", "DownloadGroup", "FarmPoller", "TaskState", "auto_download_groups",
+           "folder_groups", "read_states", "running_entries"]
 
 UNKNOWN = "unknown to the farm"
 """The state of a task the farm has no status and no configs for (never polled again)."""
@@ -212,3 +218,82 @@ def running_entries(platform: str, history: Optional[TaskHistory] = None,
     entries = [e for e in (history or TaskHistory()).entries() if e.platform == platform]
     states = read_states([(e.platform, e.task_id) for e in entries], open_client=open_client)
     return [e for e in entries if states[(e.platform, e.task_id)].running]
+
+
+@dataclass(frozen=True)
+class DownloadGroup:
+    """Tasks that download into one folder (``folder`` None: the default download root)."""
+
+    folder: Optional[str]
+    flat: bool
+    task_ids: Tuple[str, ...]
+
+
+def folder_groups(task_ids: Sequence[str], running: Sequence[TaskEntry], local_path: Optional[str],
+                  flat: bool) -> List[DownloadGroup]:
+    """Where ``auto-download --mine`` puts each task: ``local_path`` when given, else each running task into
+    the folder the history remembers for it (with its filename format), the others into the default."""
+    remembered = {e.task_id: e for e in running}
+    groups: Dict[Tuple[Optional[str], bool], List[str]] = {}
+    for tid in dict.fromkeys([*task_ids, *remembered]):
+        entry = remembered.get(tid)
+        if local_path is None and entry is not None and entry.output_dir:
+            where: Tuple[Optional[str], bool] = (entry.output_dir, flat or entry.flat)
+        else:
+            where = (local_path, flat)
+        groups.setdefault(where, []).append(tid)
+    return [DownloadGroup(folder, fl, tuple(ids)) for (folder, fl), ids in groups.items()]
+
+
+def auto_download_groups(dl: Downloader, groups: Sequence[DownloadGroup], *, sleep_time: float,
+                         after_complete: bool = False) -> DownloadResult:
+    """``dl.auto_download`` of every group at once (each task's frames as they finish, into its own folder):
+    one bandwidth cap, one cancel and one progress total for all (``dl``'s), the results merged (a group
+    cancelled before it started counts as a cancelled result, not an error)."""
+    from ..transfer.download import DownloadResult
+
+    results: List[Any] = [DownloadResult(cancelled=True) for _ in groups]
+    errors: List[BaseException] = []
+    latest: Dict[int, Any] = {}
+    lock = threading.Lock()
+
+    def report(i: int, snap: Any) -> Optional[bool]:
+        with lock:
+            latest[i] = snap
+            total = _summed(list(latest.values()))
+        return dl.progress(total) if dl.progress is not None else None
+
+    def one(i: int, group: DownloadGroup) -> None:
+        sibling = copy.copy(dl)  # the same client, cap, cancel token and status callback; its own run
+        sibling.progress = lambda snap: report(i, snap)
+        try:
+            results[i] = sibling.auto_download(list(group.task_ids), group.folder, flat=group.flat,
+                                               sleep_time=sleep_time, after_complete=after_complete)
+        except TransferCancelled:
+            pass
+        except BaseException as err:  # handed to the caller; the other groups stop with it
+            errors.append(err)
+            dl.cancel()
+
+    threads = [threading.Thread(target=one, args=(i, g), name=f"rfsync-download-{i}", daemon=True)
+               for i, g in enumerate(groups)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()  # each ends when its tasks end or on the shared cancel (bounded by the engine)
+    if errors:
+        raise errors[0]
+    merged = results[0]
+    for other in results[1:]:
+        merged.merge(other)
+    merged.duration = max(r.duration for r in results)
+    return merged
+
+
+def _summed(snaps: List[Any]) -> Any:
+    """One progress snapshot for several runs (counts and rates added up)."""
+    sums = {name: sum(getattr(s, name) for s in snaps)
+            for name in ("files_total", "files_done", "files_skipped", "files_failed", "bytes_total", "bytes_done",
+                         "rate")}
+    return dataclasses.replace(snaps[-1], **sums, elapsed=max(s.elapsed for s in snaps),
+                               errors=tuple(e for s in snaps for e in s.errors))

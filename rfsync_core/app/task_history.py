@@ -95,11 +95,13 @@ class TaskHistory:
         self._use(write, "write")
         return entry
 
-    def record_submit(self, platform: str, task_config: str, output_dir: str = "", flat: bool = False) -> TaskEntry:
-        """Record the submit of the task whose ``task.json`` is the local file ``task_config``."""
+    def record_submit(self, platform: str, task_config: str, output_dir: str = "", flat: bool = False,
+                      task_id: Optional[str] = None) -> TaskEntry:
+        """Record the submit of the task whose ``task.json`` is the local file ``task_config`` (sent as task
+        ``task_id`` when given: the file must say the same id)."""
         with open(task_config, "rb") as fh:
             data = fh.read()
-        doc = parse_task_config(data, _task_id_of(data, task_config))
+        doc = parse_task_config(data, task_id or _task_id_of(data, task_config))
         frames = _compact(doc.frames)
         return self.record(TaskEntry(platform=platform, task_id=doc.task_id, host=doc.host, scene=doc.scene,
                                      frames=frames, submitted=time.time(), output_dir=output_dir, flat=flat))
@@ -167,11 +169,12 @@ class TaskHistory:
         return conn
 
 
-def record_submit(platform: str, task_config: str, output_dir: str = "") -> Optional[TaskEntry]:
+def record_submit(platform: str, task_config: str, output_dir: str = "",
+                  task_id: Optional[str] = None) -> Optional[TaskEntry]:
     """Record a submit that succeeded; a history that cannot be written is a warning, not a failed submit
     (the task is on the farm either way)."""
     try:
-        return TaskHistory().record_submit(platform, task_config, output_dir)
+        return TaskHistory().record_submit(platform, task_config, output_dir, task_id=task_id)
     except (RfsyncError, OSError) as err:
         print(f"rfsync: warning: task submitted, but not recorded in the task history: {err}", file=sys.stderr)
         return None

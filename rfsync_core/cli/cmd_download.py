@@ -67,8 +67,8 @@ def register(subparsers: Any) -> None:
                                           "done, until every task has ended.")
     a.add_argument("task_ids", nargs="*", metavar="TASK_ID")
     a.add_argument("--mine", action="store_true",
-                   help="also every task of mine still running on the platform (from `rfsync tasks`), into the "
-                        "folder they were given when they all share one")
+                   help="also every task of mine still running on the platform (from `rfsync tasks`), each into "
+                        "the folder it was given (unless --local-path)")
     a.add_argument("--sleep", type=float, default=10.0, metavar="S", help="seconds between polls (default 10)")
     a.add_argument("--after-complete", action="store_true",
                    help="wait until each task has ended, then download it")
@@ -76,7 +76,7 @@ def register(subparsers: Any) -> None:
     a.set_defaults(func=cmd_auto_download)
 
 
-def _run(args: argparse.Namespace, work: Callable[[Downloader, str], DownloadResult]) -> int:
+def _run(args: argparse.Namespace, work: Callable[[Downloader, str], DownloadResult], where: str = "") -> int:
     from ..client import Client
     from ..transfer.download import ON_EXISTS, Downloader
 
@@ -95,7 +95,7 @@ def _run(args: argparse.Namespace, work: Callable[[Downloader, str], DownloadRes
     if error is not None:
         raise error
     if result is not None:
-        print_summary(result, root)
+        print_summary(result, where or root)
     if interrupted or result is None or result.cancelled:
         return EXIT_CANCELLED
     return 0 if result.ok else 1
@@ -108,19 +108,22 @@ def cmd_download(args: argparse.Namespace) -> int:
 
 def cmd_auto_download(args: argparse.Namespace) -> int:
     if args.mine:
-        from ..app.farm_poll import running_entries
+        from ..app.farm_poll import auto_download_groups, folder_groups, running_entries
         from ..config import default_platform_name
 
         running = running_entries(args.platform or default_platform_name())
-        mine = [e.task_id for e in running]
-        print(f"rfsync: running tasks of mine: {', '.join(mine) or 'none'}", file=sys.stderr)
-        folders = {(e.output_dir, e.flat) for e in running}
-        if args.local_path is None and not args.task_ids and len(folders) == 1 and running[0].output_dir:
-            args.local_path, flat = folders.pop()  # the folder the tasks were given (the host's render folder)
-            args.flat = args.flat or flat
-        args.task_ids = list(dict.fromkeys([*args.task_ids, *mine]))
-        if not args.task_ids:
+        print(f"rfsync: running tasks of mine: {', '.join(e.task_id for e in running) or 'none'}", file=sys.stderr)
+        groups = folder_groups(args.task_ids, running, args.local_path, args.flat)
+        if not groups:
             return 0
+        if len(groups) > 1:  # each task into the folder it was given (the host's render folder), all at once
+            from ..transfer.download import Downloader
+
+            where = ", ".join(Downloader.local_root(g.folder) for g in groups)
+            return _run(args, lambda dl, _root: auto_download_groups(
+                dl, groups, sleep_time=args.sleep, after_complete=args.after_complete), where)
+        (group,) = groups
+        args.task_ids, args.local_path, args.flat = list(group.task_ids), group.folder, group.flat
     if not args.task_ids:
         raise RfsyncError("auto-download needs task ids, or --mine")
     return _run(args, lambda dl, root: dl.auto_download(args.task_ids, root, flat=args.flat,

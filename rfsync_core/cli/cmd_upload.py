@@ -133,6 +133,12 @@ def run_upload(args: argparse.Namespace) -> int:
 
 
 def run_upload_config(args: argparse.Namespace) -> int:
+    """Upload the configs (``task.json`` last); once ``task.json`` arrived the task is submitted, so it goes
+    in the task history like a host's submit (``rfsync tasks``, ``auto-download --mine``)."""
+    import os
+
+    from ..app.task_history import record_submit
+    from ..farm.layout import TASK_CONFIG
     from ..seed.upload import RfsyncUpload
 
     client = _client(args.platform)
@@ -152,4 +158,7 @@ def run_upload_config(args: argparse.Namespace) -> int:
     if error is not None:
         raise error
     print(f"uploaded {len(args.files)} config file(s) to tasks/{args.task_id}/cfg/")
+    task_config = next((f for f in args.files if os.path.basename(f) == TASK_CONFIG), None)
+    if task_config is not None:
+        record_submit(client.platform.name, task_config, task_id=str(args.task_id))
     return 0

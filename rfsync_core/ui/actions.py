@@ -170,6 +170,7 @@ class HostActions(Generic[H]):
             _FARM_JOBS[:] = [window]
         window.scene = host.scene_path()
         window.default_folder = _render_folder(host) or str(default_download_root())
+        window.status_write = None if host.is_batch() else self.status_writer(host)  # notices, window closed
         window.refresh()
         window.show()
         window.raise_()

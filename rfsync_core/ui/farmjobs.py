@@ -9,6 +9,12 @@ so it shows in the Transfers window, keeps going when this window is closed, is 
 guard when the host quits, and resumes from the records next time (a frame that arrived is not fetched
 again); "Stop" cancels the task's download; "Open folder" shows where its frames land.
 
+Closed, the window keeps polling only the tasks whose auto-download runs, so a frame that fails or a task
+that ends still reaches the artist: through the host's status line (``status_write``, a plugin's
+``status.py``, fed by the panel's :class:`~rfsync_core.ui.hoststatus.StatusFollower` as for any background
+transfer). That polling stops when those auto-downloads end (one last read for a task not yet seen ended),
+when the quit guard stops them, or when the application quits.
+
 The download folder is the host's render output location (``HostAdapter.render_output_dir()``, passed
 in as ``default_folder``) unless the artist chose another for the task, which the history remembers,
 with the seed's ``download_filename_format`` choice (a ``<task>_<scene>`` folder, or flat).
@@ -18,7 +24,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from Qt import QtCore, QtGui, QtWidgets
 
@@ -27,7 +33,8 @@ from ..app.jobs import download_job
 from ..app.task_history import TaskEntry, TaskHistory
 from ..config.folders import default_download_root
 from ..config.settings import TransferSettings
-from .panel import RUNNING, TransferPanel, run_in_panel
+from .hoststatus import StatusFollower, StatusWriter
+from .panel import DONE, DONE_WITH_ERRORS, RUNNING, TransferPanel, run_in_panel
 
 __all__ = ["FarmJobsWindow"]
 
@@ -49,7 +56,7 @@ class FarmJobsWindow(QtWidgets.QWidget):
     def __init__(self, scene: Optional[str] = None, default_folder: Optional[str] = None,
                  parent: Optional[QtWidgets.QWidget] = None, *, history: Optional[TaskHistory] = None,
                  settings: Optional[Callable[[], TransferSettings]] = None, interval: float = 5.0,
-                 reopen_hint: str = "") -> None:
+                 reopen_hint: str = "", status_write: Optional[StatusWriter] = None) -> None:
         super().__init__(parent)
         self.setWindowFlags(QtCore.Qt.WindowType.Window)
         self.setWindowTitle("rfsync — Farm jobs")
@@ -66,6 +73,13 @@ class FarmJobsWindow(QtWidgets.QWidget):
         self.downloads: Dict[Tuple[str, str], TransferPanel] = {}
         """The running (or last) download panel of each task."""
         self.notices: List[str] = []
+        self.status_write = status_write
+        """The host's status line (None: no host line, e.g. a batch or a test without one)."""
+        self._followers: Dict[Tuple[str, str], StatusFollower] = {}
+        self._auto: Set[Tuple[str, str]] = set()
+        """Tasks whose last download is an auto-download (polled while the window is closed)."""
+        self._closed = False
+        self._last_looks: List[FarmPoller] = []
         self.open_url: Callable[[Any], Any] = QtGui.QDesktopServices.openUrl
         """How "Open folder" opens a folder (a test swaps it)."""
         self.poller: Optional[FarmPoller] = None
@@ -73,6 +87,9 @@ class FarmJobsWindow(QtWidgets.QWidget):
         self._bridge.update.connect(self._on_update, QtCore.Qt.ConnectionType.QueuedConnection)
         self._build()
         self.resize(860, 380)
+        app = QtCore.QCoreApplication.instance()
+        if app is not None:  # the host quits: no more reads of the farm
+            app.aboutToQuit.connect(self.stop_polling)
         self.refresh()
 
     # -- layout -----------------------------------------------------------------------------------
@@ -138,19 +155,42 @@ class FarmJobsWindow(QtWidgets.QWidget):
         self._selection_changed()
 
     def _restart_poller(self) -> None:
+        """Poll every task not known to be settled; with the window closed, only those auto-downloading."""
         self.stop_polling()
-        keys = [_key(e) for e in self.entries if not (_key(e) in self.states and self.states[_key(e)].settled)]
-        if not keys:
-            return
+        watched = self.watched()
+        keys = [_key(e) for e in self.entries if not (_key(e) in self.states and self.states[_key(e)].settled)
+                and (not self._closed or _key(e) in watched)]
+        if keys:
+            self.poller = self._poll(keys)
+
+    def _poll(self, keys: List[Tuple[str, str]], max_rounds: Optional[int] = None) -> FarmPoller:
         bridge = self._bridge  # held by the closure: alive as long as the poller thread may emit
         poller = FarmPoller(keys, lambda state: _deliver(bridge, poller, state), interval=self.interval,
-                            max_interval=max(self.interval, 60.0))
-        self.poller = poller.start()
+                            max_interval=max(self.interval, 60.0), max_rounds=max_rounds)
+        return poller.start()
 
+    def watched(self) -> List[Tuple[str, str]]:
+        """The tasks whose auto-download runs: still polled, and heard of, while the window is closed."""
+        return [k for k in self._auto if k in self.downloads and _running(self.downloads[k])]
+
+    @QtCore.Slot()
     def stop_polling(self) -> None:
-        if self.poller is not None:
-            self.poller.stop()
-            self.poller = None
+        for poller in [self.poller, *self._last_looks]:
+            if poller is not None:
+                poller.stop()
+        self.poller = None
+        self._last_looks = []
+
+    def _download_ended(self, key: Tuple[str, str], ended: str) -> None:
+        """A task's download ended: with the window closed, stop polling it — after one last read when the
+        auto-download ended with the task (so its end is told even if the poll had not seen it yet)."""
+        self._selection_changed()
+        if not self._closed:
+            return
+        self._restart_poller()
+        state = self.states.get(key)
+        if key in self._auto and ended in (DONE, DONE_WITH_ERRORS) and not (state is not None and state.final):
+            self._last_looks.append(self._poll([key], max_rounds=3))  # its end, if the poll had not seen it
 
     def row_texts(self) -> List[List[str]]:
         """What the table shows (tests, screenshots)."""
@@ -172,11 +212,12 @@ class FarmJobsWindow(QtWidgets.QWidget):
         new_failed = [f for f in state.failed_frames if before is None or f not in before.failed_frames]
         if new_failed and before is not None:
             self.notify(f"Task {state.task_id}: frame{'s' if len(new_failed) > 1 else ''} "
-                        f"{', '.join(new_failed)} failed on the farm.")
+                        f"{', '.join(new_failed)} failed on the farm.", state.key)
         if state.final and before is not None and not before.final:
-            self.notify(f"Task {state.task_id} ended: {state.state} ({state.frames_text() or 'no frames'}).")
+            self.notify(f"Task {state.task_id} ended: {state.state} ({state.frames_text() or 'no frames'}).",
+                        state.key)
         elif state.final and before is None and state.message and not state.status:
-            self.notify(f"Task {state.task_id}: {state.state} — {state.message}")
+            self.notify(f"Task {state.task_id}: {state.state} — {state.message}", state.key)
         self._selection_changed()
 
     def _show_state(self, item: QtWidgets.QTreeWidgetItem, state: TaskState) -> None:
@@ -184,9 +225,16 @@ class FarmJobsWindow(QtWidgets.QWidget):
         item.setText(_FRAMES, state.frames_text())
         item.setToolTip(_STATE, state.message)
 
-    def notify(self, text: str) -> None:
+    def notify(self, text: str, key: Optional[Tuple[str, str]] = None) -> None:
+        """Say ``text`` in the window and, when the task has a download, in the host's status line."""
         self.notices.append(text)
         self.notice_label.setText(text)
+        follower = self._followers.get(key) if key is not None else None
+        if follower is not None:
+            try:
+                follower.notify(text)
+            except RuntimeError:  # its panel was closed and deleted
+                del self._followers[key]  # type: ignore[arg-type]
         self.notified.emit(text)
 
     # -- the selected task ---------------------------------------------------------------------------
@@ -277,8 +325,14 @@ class FarmJobsWindow(QtWidgets.QWidget):
         panel = run_in_panel(job, f"{verb} task {entry.task_id}", parent=self.parentWidget(),
                              done_message=f"Done: task {entry.task_id}'s frames are in {folder}.",
                              reopen_hint=self.reopen_hint, destination=folder)
-        panel.finished.connect(lambda _state: self._selection_changed())
+        panel.finished.connect(lambda ended: self._download_ended(key, ended))
         self.downloads[key] = panel
+        if wait:
+            self._auto.add(key)
+        else:
+            self._auto.discard(key)
+        if self.status_write is not None:
+            self._followers[key] = StatusFollower(panel, self.status_write, f"{verb} task {entry.task_id}")
         self._selection_changed()
         return panel
 
@@ -298,13 +352,17 @@ class FarmJobsWindow(QtWidgets.QWidget):
         self.open_url(QtCore.QUrl.fromLocalFile(folder))
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
-        """Closing stops the polling only: downloads go on in their panels (the Transfers window)."""
-        self.stop_polling()
+        """Closing keeps polling only the auto-downloading tasks: downloads go on in their panels (the
+        Transfers window), and what happens to those tasks still reaches the host's status line."""
+        self._closed = True
+        self._restart_poller()
         super().closeEvent(event)
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:
-        if self.poller is None and self.entries:
-            self._restart_poller()
+        if self._closed or self.poller is None:
+            self._closed = False
+            if self.entries:
+                self._restart_poller()
         super().showEvent(event)
 
 
@@ -316,6 +374,13 @@ def _deliver(bridge: _Bridge, poller: FarmPoller, state: TaskState) -> None:
         bridge.update.emit(state)
     except RuntimeError:  # the window's Qt side is gone (host quitting): stop asking the farm
         poller.stop()
+
+
+def _running(panel: TransferPanel) -> bool:
+    try:
+        return panel.is_running() and panel.state == RUNNING
+    except RuntimeError:  # the panel's Qt side is gone
+        return False
 
 
 def _key(entry: Optional[TaskEntry]) -> Tuple[str, str]:

@@ -6,6 +6,8 @@ bar — written by a plugin's small ``status.py`` (a :data:`StatusWriter`). :cla
 feeds it from a panel's snapshots, which already arrive on the GUI thread (queued signals), at most
 twice a second, and clears it when the transfer ends — or, when it ended in the background (its
 panel closed), leaves the result there: the host's notification that it ended (``write(text, None)``).
+:meth:`StatusFollower.notify` says something about the transfer's task the same way (the Farm jobs window:
+a frame failed, the task ended) and keeps it beside the progress that follows.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class StatusFollower(QtCore.QObject):
         self.writes = 0
         self._panel = panel
         self._background = ""
+        self._note = ""
         panel.snapshot.connect(self.on_progress)
         panel.ended_in_background.connect(self.on_ended_in_background)
         panel.finished.connect(self.on_finished)
@@ -56,7 +59,14 @@ class StatusFollower(QtCore.QObject):
         if now - self._last < INTERVAL_S:
             return
         self._last = now
-        self._safe(status_text(self._title, snap), snap.fraction)
+        text = status_text(self._title, snap)
+        self._safe(f"{text} · {self._note}" if self._note else text, snap.fraction)
+
+    def notify(self, text: str) -> None:
+        """Tell the artist ``text`` now (the host's notification), and keep it beside the progress lines."""
+        self._note = text
+        self._last = self._clock()  # shown for a whole interval before the next progress line
+        self._safe(f"rfsync: {text}", None)
 
     @QtCore.Slot(str)
     def on_ended_in_background(self, state: str) -> None:

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import threading
-from typing import List
+from pathlib import Path
+from typing import Any, List
 
 from download_helpers import client, emulator, farm_platform, submit  # noqa: F401
 
-from rfsync_core.app.farm_poll import UNKNOWN, UNREADABLE, FarmPoller, TaskState, read_states
+from rfsync_core.app.farm_poll import (
+    UNKNOWN,
+    UNREADABLE,
+    DownloadGroup,
+    FarmPoller,
+    TaskState,
+    auto_download_groups,
+    folder_groups,
+    read_states,
+)
+from rfsync_core.app.task_history import TaskEntry
 from rfsync_core.client import Client
 
 
@@ -59,3 +71,37 @@ def test_stop_ends_the_background_thread(client: Client, farm_platform: str) -> 
     assert updated.wait(30)
     poller.stop()
     assert poller.join(15) and not poller.is_alive()
+
+
+def test_groups_download_at_once_into_their_folders_with_one_progress_and_one_cancel(
+        client: Client, farm_platform: str, tmp_path: Path) -> None:  # noqa: F811
+    from rfsync_core.transfer.download import Downloader
+
+    groups = [DownloadGroup(str(tmp_path / "a"), True, ("711",)), DownloadGroup(str(tmp_path / "b"), False, ("712",))]
+    for group in groups:
+        submit(client, group.task_ids[0], frames="1-3")
+    emus = [emulator(client, tid, frame_time=0.1).start() for tid in ("711", "712")]
+    snaps: List[Any] = []
+    dl = Downloader(client, threads=2, progress=snaps.append)
+    result = auto_download_groups(dl, groups, sleep_time=0.05)
+    for emu in emus:
+        emu.join(10)
+    assert result.ok and len(result.downloaded) == 8  # 3 frames + render.log, each task
+    assert sorted(os.listdir(tmp_path / "a")) == ["masterLayer", "render.log"]  # flat
+    assert sorted(os.listdir(tmp_path / "b")) == ["712_sh010"]
+    assert max(s.files_done for s in snaps) == 8  # one total over both downloads
+    dl.cancel()  # the shared token: a second run stops at once instead of waiting for the farm
+    submit(client, "713", frames="1")
+    again = auto_download_groups(dl, [DownloadGroup(str(tmp_path / "c"), False, ("713",))], sleep_time=60)
+    assert again.cancelled
+
+
+def test_folder_groups_follow_the_remembered_folders_unless_one_is_given() -> None:
+    def entry(tid: str, folder: str, flat: bool = False) -> TaskEntry:
+        return TaskEntry("local", tid, "maya", "/s.ma", "1", 0.0, folder, flat)
+
+    running = [entry("1", "/shot/a", True), entry("2", "/shot/b"), entry("3", ""), entry("4", "/shot/a", True)]
+    assert folder_groups(["9"], running, None, False) == [
+        DownloadGroup(None, False, ("9", "3")), DownloadGroup("/shot/a", True, ("1", "4")),
+        DownloadGroup("/shot/b", False, ("2",))]
+    assert folder_groups([], running, "/dl", False) == [DownloadGroup("/dl", False, ("1", "2", "3", "4"))]

@@ -187,3 +187,98 @@ def test_host_quit_stops_auto_download_and_the_next_session_resumes(qtbot: Any, 
     again = {k.rsplit("/", 1)[-1] for k in second.result.downloaded}
     assert not again & set(kept)  # the frames that arrived before the quit are not fetched again
     assert sorted(os.listdir(dest)) == ["sh010.0001.exr", "sh010.0002.exr", "sh010.0003.exr"]
+
+
+def _reads_by_task(monkeypatch: pytest.MonkeyPatch) -> List[str]:
+    """The real status reader, noting which task each read was for."""
+    reads: List[str] = []
+    real = farm_poll.read_task_status
+
+    def read_and_note(storage: Any, task_id: Any, *args: Any, **kwargs: Any) -> Any:
+        reads.append(str(task_id))
+        return real(storage, task_id, *args, **kwargs)
+
+    monkeypatch.setattr(farm_poll, "read_task_status", read_and_note)
+    return reads
+
+
+def _stop(panel: Any) -> None:
+    """Cancel a panel's transfer and wait (bounded) for its thread: a failed test leaves nothing running."""
+    panel.cancel()
+    if panel._runner is not None:
+        panel._runner.wait_stopped(10000)
+
+
+def _pollers_ended(window: FarmJobsWindow) -> bool:
+    return window.poller is None and all(not p.is_alive() for p in window._last_looks)
+
+
+def test_closed_window_tells_the_host_line_and_polls_only_while_auto_downloading(
+        qtbot: Any, tmp_path: Path, farm_client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    reads = _reads_by_task(monkeypatch)
+    lines: List[Tuple[str, Any]] = []
+    submit(farm_client, "991", frames="1-4")
+    submit(farm_client, "992", frames="1-2")  # submitted, never rendered: still waiting after the close
+    _remember("992")
+    _remember("991")
+    window = _window(qtbot, tmp_path, status_write=lambda text, fraction: lines.append((text, fraction)))
+    qtbot.waitUntil(lambda: "992" in reads and "991" in reads, timeout=30000)
+    window.select("991")
+    emu = emulator(farm_client, "991", frame_time=0.3, finish_time=0.3, fail_frames=["2"])
+    panel = window.auto_download()
+    assert panel is not None
+    try:
+        before = window.poller
+        window.close()  # closed while the auto-download runs
+        assert before is not None and before.join(10)  # the all-tasks poll ended…
+        assert window.poller is not None and window.poller.tasks == [("local", "991")]  # …this one still polled
+        polls_992 = reads.count("992")
+        emu.start()
+        _wait_final(qtbot, panel)
+    finally:  # failed or not: nothing left running for the next test
+        _stop(panel)
+        emu.stop()
+        emu.join(10)
+
+    def notices() -> List[str]:  # what the host's line was told
+        return [text for text, fraction in lines if fraction is None]
+
+    qtbot.waitUntil(lambda: any(n.startswith("rfsync: Task 991 ended: failed") for n in notices()),
+                    timeout=30000)
+    assert any("Task 991: frame 2 failed" in n for n in notices())  # heard with the window closed
+    qtbot.waitUntil(lambda: _pollers_ended(window), timeout=30000)  # stopped with the auto-download
+    assert reads.count("992") == polls_992  # a task without an auto-download is not polled while closed
+    after = len(reads)
+    qtbot.wait(300)
+    assert len(reads) == after  # nothing polls any more
+
+
+def test_host_quit_stops_the_closed_window_s_polling(qtbot: Any, tmp_path: Path, farm_client: Client,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from rfsync_core.ui.quitguard import quit_guard
+
+    guard = quit_guard()
+    assert guard is not None
+    monkeypatch.setattr(guard, "quitting", False)
+    reads = _reads_by_task(monkeypatch)
+    submit(farm_client, "993", frames="1-50")
+    _remember("993")
+    window = _window(qtbot, tmp_path)
+    window.select("993")
+    emu = emulator(farm_client, "993", frame_time=0.3).start()
+    panel = window.auto_download()
+    assert panel is not None
+    try:
+        window.close()
+        qtbot.waitUntil(lambda: reads.count("993") >= 3, timeout=30000)  # polled while closed
+        poller = window.poller
+        assert poller is not None and poller.is_alive()
+        guard.stop_all()  # the host quits: its transfers are cancelled…
+        _wait_final(qtbot, panel)
+        assert panel.state == CANCELLED
+        qtbot.waitUntil(lambda: _pollers_ended(window), timeout=30000)  # …and the farm is no longer read
+        assert poller.join(10) and not window._last_looks  # no last read for a download cut short
+    finally:  # failed or not: nothing left running for the next test
+        _stop(panel)
+        emu.stop()
+        emu.join(10)

@@ -38,6 +38,7 @@ def test_render_output_dir_follows_the_rop_image(tmp_path: Path, hou: Any) -> No
 def test_main_menu_has_farm_jobs() -> None:
     xml = (REPO / "plugins" / "houdini" / "MainMenuCommon.xml").read_text(encoding="utf-8")
     assert 'rfsync_houdini.actions.menu("farm_jobs")' in xml and "<label>Farm Jobs...</label>" in xml
+    assert "**RFSync > Farm Jobs...**" in (REPO / "plugins" / "houdini" / "README.md").read_text(encoding="utf-8")
 
 
 def test_farm_jobs_flow(tmp_path: Path, qtbot: Any, hou: Any, main_window: Any) -> None:  # noqa: F811
@@ -70,3 +71,6 @@ def test_farm_jobs_flow(tmp_path: Path, qtbot: Any, hou: Any, main_window: Any) 
 
     panel = submit_and_learn_id()
     farm_jobs_flow(qtbot, lambda: panel, open_window, task_id["id"], str(hip), tmp_path / "proj" / "render")
+    told = [m for m, _severity in hou.STATE.status]  # hou.ui.setStatusMessage, window closed
+    assert any(m.startswith(f"rfsync: Task {task_id['id']}: frame 2 failed") for m in told), told
+    assert all(t == "MainThread" for t in hou.STATE.status_threads)

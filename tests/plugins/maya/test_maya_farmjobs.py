@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from fakes import build_scene
 from farmjobs_helpers import farm_jobs_flow
+from testpaths import REPO
 
 pytest.importorskip("Qt")
 from test_maya_ui import main_window, maya  # noqa: F401  (the Maya UI tests' fixtures)
@@ -34,6 +35,7 @@ def test_menu_has_farm_jobs(maya: Any) -> None:  # noqa: F811
     from rfsync_maya import menu
 
     assert ("Farm jobs…", "farm_jobs") in [(i[0], i[1]) for i in menu.MENU_ITEMS if i]
+    assert "*Farm jobs…*" in (REPO / "docs" / "maya.md").read_text(encoding="utf-8")  # the docs name it
 
 
 def test_farm_jobs_flow(tmp_path: Path, qtbot: Any, maya: Any, main_window: Any) -> None:  # noqa: F811
@@ -51,3 +53,5 @@ def test_farm_jobs_flow(tmp_path: Path, qtbot: Any, maya: Any, main_window: Any)
     window = farm_jobs_flow(qtbot, submit, actions.farm_jobs, "1732431234567077", str(scene),
                             tmp_path / "proj" / "renders")
     assert window.parentWidget() is not None  # parented to Maya's main window
+    told = [m for m, _thread in maya.infos]  # MGlobal.displayInfo: the host's line, window closed
+    assert any(m.startswith("rfsync: Task 1732431234567077: frame 2 failed") for m in told), told
