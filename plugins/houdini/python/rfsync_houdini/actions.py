@@ -24,7 +24,7 @@ from .host import HoudiniHost, frame_numbers, rop_frame_range, settings_for, sub
 WORDS = HostWords(
     title=MENU_LABEL, noun="hip file", save_hint="File > Save As…",
     reopen_hint=f"{MENU_LABEL} > Show Transfers",
-    after_submit=f"{MENU_LABEL} > Download renders… fetches the frames once they are rendered.",
+    after_submit=f"{MENU_LABEL} > Farm jobs… shows its frames and brings them into the shot as they finish.",
 )
 
 

@@ -18,7 +18,7 @@ from .host import MayaHost
 WORDS = HostWords(
     title=MENU_LABEL, noun="scene", save_hint="File > Save Scene As…",
     reopen_hint=f"{MENU_LABEL} > Show transfers",
-    after_submit=f"{MENU_LABEL} > Download renders… fetches the frames once they are rendered.",
+    after_submit=f"{MENU_LABEL} > Farm jobs… shows its frames and brings them into the shot as they finish.",
 )
 
 

@@ -21,7 +21,7 @@ from .host import KatanaHost
 WORDS = HostWords(
     title=MENU_TITLE, noun="project", save_hint="File > Save As…", maybe_modified=True,
     reopen_hint=f"{MENU_TITLE} > Transfers panel",
-    after_submit=f"The farm renders the task now; {MENU_TITLE} > Download renders… fetches the frames.",
+    after_submit=f"The farm renders the task now; {MENU_TITLE} > Farm jobs… brings its frames in as they finish.",
 )
 
 
