@@ -2,7 +2,7 @@
 
 from .checks import Source, preflight
 from .model import ERROR, INFO, SEVERITIES, WARNING, Finding, PreflightReport, PreflightSettings
-from .text import report_lines, summary_line
+from .text import CAUSES, cause_title, report_lines, summary_line
 
-__all__ = ["ERROR", "INFO", "SEVERITIES", "WARNING", "Finding", "PreflightReport", "PreflightSettings", "Source",
-           "preflight", "report_lines", "summary_line"]
+__all__ = ["CAUSES", "ERROR", "INFO", "SEVERITIES", "WARNING", "Finding", "PreflightReport", "PreflightSettings",
+           "Source", "cause_title", "preflight", "report_lines", "summary_line"]

@@ -6,7 +6,31 @@ from typing import Collection, List
 
 from .model import PreflightReport
 
-__all__ = ["report_lines", "summary_line"]
+__all__ = ["CAUSES", "cause_title", "report_lines", "summary_line"]
+
+CAUSES = {
+    "missing": "missing — not on disk",
+    "unreadable": "unreadable — cannot be opened",
+    "frames_missing": "frames missing from the render range",
+    "sequence_gap": "gaps in a numbered sequence",
+    "udim_gap": "gaps in a UDIM tile set",
+    "zero_bytes": "empty files (0 bytes)",
+    "changed": "changed since they were collected",
+    "case_collision": "names that differ only in letter case",
+    "case_mismatch": "letter case differs from the file on disk",
+    "path_too_long": "paths over 260 characters (Windows farms)",
+    "reserved_name": "names Windows reserves",
+    "trailing_dot_space": "names ending in a dot or a space",
+    "bad_characters": "characters the farm does not allow",
+    "outside_roots": "outside the project and the platform's roots",
+    "large_file": "very large files",
+}
+"""What each finding code means to an artist: the group titles of the panel's report and the CLI's table."""
+
+
+def cause_title(code: str) -> str:
+    """The artist's words for ``code`` (the code itself for one this version does not know)."""
+    return CAUSES.get(code, code.replace("_", " "))
 
 ROWS_PER_CAUSE = 5
 """Findings shown per cause; the rest is counted ("… and 12 more")."""
@@ -32,5 +56,5 @@ def report_lines(report: PreflightReport, rows_per_cause: int = ROWS_PER_CAUSE,
         for finding in findings[:rows_per_cause]:
             lines.append("  " + finding.line())
         if len(findings) > rows_per_cause:
-            lines.append(f"  … and {len(findings) - rows_per_cause} more {findings[0].code}")
+            lines.append(f"  … and {len(findings) - rows_per_cause} more: {cause_title(findings[0].code)}")
     return lines

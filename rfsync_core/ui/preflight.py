@@ -12,7 +12,7 @@ from typing import Any, Collection, Optional
 
 from Qt import QtCore, QtGui, QtWidgets
 
-from ..preflight import ERROR, WARNING, PreflightReport, report_lines, summary_line
+from ..preflight import ERROR, WARNING, PreflightReport, cause_title, report_lines, summary_line
 
 __all__ = ["PreflightDialog", "confirm_preflight"]
 
@@ -40,7 +40,7 @@ class PreflightDialog(QtWidgets.QDialog):
         for severity, code, findings in report.grouped():
             if code in self.skip_codes:
                 continue
-            group = QtWidgets.QTreeWidgetItem([f"{severity.upper()} {code} ({len(findings)})", "",
+            group = QtWidgets.QTreeWidgetItem([f"{len(findings)} {cause_title(code)} ({severity})", "",
                                                findings[0].message])
             group.setToolTip(0, _CAUSE_TEXT.get(severity, severity))
             self.tree.addTopLevelItem(group)

@@ -35,7 +35,7 @@ def test_grouped_by_cause_and_errors_block_until_overridden(qtbot: Any, tmp_path
     dialog = PreflightDialog(report, "Upload")
     qtbot.addWidget(dialog)
     groups = [dialog.tree.topLevelItem(i).text(0) for i in range(dialog.tree.topLevelItemCount())]
-    assert groups == ["ERROR missing (1)", "WARNING zero_bytes (1)"]
+    assert groups == ["1 missing — not on disk (error)", "1 empty files (0 bytes) (warning)"]
     assert dialog.tree.topLevelItem(0).child(0).text(0) == "gone_never_made.exr"
     assert not dialog.upload_button.isEnabled() and dialog.override.isVisibleTo(dialog)
     dialog.override.setChecked(True)
@@ -137,7 +137,7 @@ def test_the_host_flow_shows_the_report_before_anything_is_written(qtbot: Any, t
 
     QtCore.QTimer.singleShot(0, lambda: answer("cancel_button"))
     assert actions.upload_scene_assets() is None
-    assert seen == ["WARNING zero_bytes (1)"]
+    assert seen == ["1 empty files (0 bytes) (warning)"]
     assert not (proj / "rfsync").exists() and not (tmp_path / "farm").exists()  # nothing written, nothing sent
     QtCore.QTimer.singleShot(0, lambda: answer("upload_button"))
     panel = actions.upload_scene_assets()
@@ -201,6 +201,8 @@ def test_the_panels_preflight_knows_the_project_frames_roots_and_speed_cap(qtbot
     QtCore.QTimer.singleShot(0, answer)
     assert actions.upload_scene_assets() is None
     text = "\n".join(shown)
-    assert "ERROR frames_missing (1)" in shown and "sim.####.abc" in text  # frame 4 of the render's 1-5
-    assert "WARNING outside_roots (1)" in shown and "stray.exr" in text and "chair.usd" not in text
+    assert "1 frames missing from the render range (error)" in shown  # frame 4 of the render's 1-5
+    assert "sim.####.abc" in text
+    assert "1 outside the project and the platform's roots (warning)" in shown
+    assert "stray.exr" in text and "chair.usd" not in text
     assert not (tmp_path / "farm").exists()

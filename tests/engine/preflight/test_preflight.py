@@ -203,3 +203,21 @@ def test_frames_from_1001_are_a_sequence_when_the_range_says_so(tmp_path: Path) 
     files = [touch(tmp_path / f"beauty.{f}.exr") for f in (1001, 1002, 1004)]
     [finding] = preflight(files, PreflightSettings(frames=range(1001, 1005))).findings
     assert finding.code == "frames_missing" and "frame 1003 " in finding.message
+
+
+def test_every_code_the_checks_emit_has_an_artist_title() -> None:
+    """The panel groups by these titles: a new check without one would show its raw code."""
+    import re
+
+    from testpaths import REPO
+
+    from rfsync_core.preflight import CAUSES, cause_title
+
+    emitted = set()
+    for path in (REPO / "rfsync_core" / "preflight").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        emitted |= set(re.findall(r'Finding\((?:ERROR|WARNING|INFO), "([a-z_]+)"', text))
+        emitted |= set(re.findall(r'code = [^\n]*"([a-z_]+_gap)"', text))
+        emitted |= set(re.findall(r'return "([a-z_]+)", f"', text))
+    assert emitted and not emitted - set(CAUSES), sorted(emitted - set(CAUSES))
+    assert cause_title("some_new_code") == "some new code"
