@@ -79,26 +79,32 @@ def upload_manifest_job(manifest_path: str, settings: TransferSettings,
 
     ``only``: just these of its local files (a "Retry failed": the files that failed last time).
     ``processes``: worker processes for small files (1 in a host's session; batch modes may ask for more)."""
-    keep = {os.path.normpath(p) for p in only} if only is not None else None
 
     @_reports_phases
     def run(progress: Callable[[Any], Optional[bool]], cancel: Any, phase: PhaseCallback = _no_phase) -> Any:
         phase(CHECKING)
-        manifest: Any = manifest_path
-        if keep is not None:
-            manifest = load_manifest(manifest_path)
-            manifest.scene = [e for e in manifest.scene if os.path.normpath(e["local"]) in keep]
-            manifest.asset = [e for e in manifest.asset if os.path.normpath(e["local"]) in keep]
         with Client(settings.platform) as client:
             uploader = Uploader(client, threads=settings.threads, max_speed=settings.max_speed,
                                 progress=_moving(progress, phase, UPLOADING), cancel=cancel, processes=processes)
-            return uploader.upload_manifest(manifest)
+            return uploader.upload_manifest(_only(manifest_path, only))
 
     return run
 
 
+def _only(manifest_path: str, only: Optional[Iterable[str]]) -> Any:
+    """The manifest to upload: its path, or (``only``) the manifest cut down to those local files."""
+    if only is None:
+        return manifest_path
+    keep = {os.path.normpath(p) for p in only}
+    manifest = load_manifest(manifest_path)
+    manifest.scene = [e for e in manifest.scene if os.path.normpath(e["local"]) in keep]
+    manifest.asset = [e for e in manifest.asset if os.path.normpath(e["local"]) in keep]
+    return manifest
+
+
 def submit_job(task_id: str, configs: Dict[str, str], settings: TransferSettings,
-               output_dir: str = "", processes: Optional[int] = 1) -> TransferJob:
+               output_dir: str = "", processes: Optional[int] = 1,
+               only: Optional[Iterable[str]] = None) -> TransferJob:
     """Submit a task: assets first, then the config files, ``task.json`` last (farm-protocol §3).
 
     ``configs`` maps each of ``farm.CONFIG_NAMES`` to its local file (``write_task_configs``).
@@ -106,7 +112,8 @@ def submit_job(task_id: str, configs: Dict[str, str], settings: TransferSettings
     ``tasks/<id>/``, §2). Stops before the configs when an asset failed or the
     transfer was cancelled, so the farm never starts a task whose files did
     not all arrive. Returns the combined ``UploadResult``. A complete submit is recorded in the task
-    history (:mod:`.task_history`), with ``output_dir`` as the task's download folder.
+    history (:mod:`.task_history`), with ``output_dir`` as the task's download folder. ``only``: of the
+    assets, just these local files (a "Retry failed"); the configs still follow, all of them.
     """
 
     check_task_id(task_id)  # the farm's rule, before anything is sent
@@ -120,7 +127,7 @@ def submit_job(task_id: str, configs: Dict[str, str], settings: TransferSettings
 
             up = Uploader(client, threads=settings.threads, max_speed=settings.max_speed,
                           progress=_moving(progress, phase, UPLOADING), cancel=cancel, processes=processes)
-            results = [up.upload_manifest(configs[UPLOAD_CONFIG])]
+            results = [up.upload_manifest(_only(configs[UPLOAD_CONFIG], only))]
             for names in submit_batches(CONFIG_NAMES):
                 if not results[-1].ok:
                     break

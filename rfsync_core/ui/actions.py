@@ -25,10 +25,11 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Generic, List, Optional, Tuple, TypeVar
+from typing import Any, Callable, Generic, Iterator, List, Optional, Tuple, TypeVar
 
-from Qt import QtWidgets
+from Qt import QtCore, QtWidgets
 
 from ..app.checks import confirm_missing, ensure_saved
 from ..app.host import HostAdapter, host_frames, host_preflight_settings
@@ -41,7 +42,7 @@ from ..errors import RfsyncError
 from ..farm import new_task_id
 from ..preflight import PreflightReport, PreflightSettings, preflight
 from .history import session_transfers, show_transfers_window
-from .hoststatus import StatusFollower, StatusWriter
+from .hoststatus import StatusFollower, StatusWriter, write_status
 from .panel import TransferPanel, active_panels, run_in_panel
 from .preflight import confirm_preflight
 from .settings import edit_settings
@@ -193,7 +194,8 @@ class HostActions(Generic[H]):
     # -- the flow ----------------------------------------------------------------------------------
     def _collected(self, host: H, verb: str) -> Optional[Tuple[CollectResult, PreflightReport]]:
         """The files to send and their preflight report, once the artist has seen both; None when they stop."""
-        collected = follow_usd(self.collect(host)).record_stats()
+        with self._collecting(host):
+            collected = follow_usd(self.collect(host)).record_stats()
         for warning in collected.warnings:
             print(f"rfsync: warning: {warning}")
         if not confirm_missing(host, collected, verb, title=self.words.title, noun=self.words.noun):
@@ -202,6 +204,26 @@ class HostActions(Generic[H]):
         if not confirm_preflight(report, verb, host.main_window(), skip_codes=("missing",)):
             return None
         return collected, report
+
+    @contextmanager
+    def _collecting(self, host: H) -> Iterator[None]:
+        """The collecting phase, which runs on the host's main thread before any panel (it reads the host's
+        scene): a wait cursor, and the host's status line says it, so the artist knows why the host is busy."""
+        batch = host.is_batch()
+        write = None if batch else self.status_writer(host)
+        if write is not None:
+            write_status(write, f"rfsync: Collecting the {self.words.noun}'s files…")
+        app = QtWidgets.QApplication.instance()
+        cursor = not batch and isinstance(app, QtWidgets.QApplication)  # a batch host may have a core app only
+        if cursor:
+            QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
+        try:
+            yield
+        finally:
+            if cursor:
+                QtWidgets.QApplication.restoreOverrideCursor()
+            if write is not None:
+                write_status(write, "")
 
     def _saved_scene(self, host: H) -> Optional[str]:
         words = self.words
@@ -243,9 +265,9 @@ class HostActions(Generic[H]):
         panel = self._show(host, submit_job(info.task_id, configs, settings, _render_folder(host) or ""),
                            f"Submit {info.scene_name} (task {info.task_id})",
                            f"Task {info.task_id} submitted: the farm will render frames {info.frames}.",
-                           _where(settings),  # again: the whole submit (what arrived is skipped, configs last)
-                           lambda _only: submit_job(info.task_id, configs, self.settings(self.make_host()),
-                                                    _render_folder(host) or ""))
+                           _where(settings),  # again: the failed assets (or all), then the configs, task.json last
+                           lambda only: submit_job(info.task_id, configs, self.settings(self.make_host()),
+                                                   _render_folder(host) or "", only=only))
         panel.next_steps["done"] = self.words.after_submit
         return panel
 

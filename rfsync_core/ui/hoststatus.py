@@ -83,7 +83,12 @@ class StatusFollower(QtCore.QObject):
 
     def _safe(self, text: str, fraction: Optional[float]) -> None:
         self.writes += 1
-        try:
-            self._write(text, fraction)
-        except Exception as err:  # a host's status line must never break the transfer's panel
-            print(f"rfsync: warning: cannot write the host's status line: {err}")
+        write_status(self._write, text, fraction)
+
+
+def write_status(write: StatusWriter, text: str, fraction: Optional[float] = None) -> None:
+    """``write(text, fraction)``, a failure only warned about: a host's status line never breaks a transfer."""
+    try:
+        write(text, fraction)
+    except Exception as err:
+        print(f"rfsync: warning: cannot write the host's status line: {err}")

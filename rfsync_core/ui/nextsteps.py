@@ -33,7 +33,7 @@ class FinalButtons(QtWidgets.QWidget):
         row = QtWidgets.QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         self.retry_button = QtWidgets.QPushButton("Retry failed")
-        self.retry_button.setToolTip("Send only the files that failed")
+        self.retry_button.setToolTip("Transfer the files that failed again (those that arrived are not sent again)")
         self.run_again_button = QtWidgets.QPushButton("Run again")
         self.run_again_button.setToolTip("Run the whole transfer again: files that already arrived are skipped")
         self.settings_button = QtWidgets.QPushButton("Open settings…")

@@ -195,6 +195,38 @@ def test_missing_files_let_the_artist_stop_before_anything_is_sent(tmp_path: Pat
     assert not farm.exists() and not (scene.parent / "rfsync").exists()
 
 
+def test_collecting_is_said_in_the_hosts_status_line_under_a_wait_cursor(tmp_path: Path, farm: Path, qtbot: Any,
+                                                                         host: DeskHost) -> None:
+    """Collecting reads the host's scene on its main thread before any panel exists: the host's own line says
+    why the host is busy, and the cursor waits, only while collecting (cleared before the first question)."""
+    sketch(host, tmp_path / "proj", missing=True)
+    lines: List[str] = []
+    seen: Dict[str, Any] = {}
+
+    class Collecting(DeskActions):
+        def status_writer(self, host: DeskHost) -> Any:
+            return lambda text, _fraction: lines.append(text)
+
+        def collect(self, host: DeskHost) -> CollectResult:
+            cursor = QtWidgets.QApplication.overrideCursor()
+            seen["cursor"] = cursor.shape() if cursor is not None else None
+            seen["line"] = lines[-1] if lines else None
+            return super().collect(host)
+
+    ask = host.show_message
+
+    def show_message(*args: Any, **kwargs: Any) -> str:
+        seen["cursor at the question"] = QtWidgets.QApplication.overrideCursor()
+        return ask(*args, **kwargs)
+
+    host.show_message = show_message  # type: ignore[method-assign]
+    assert Collecting(host).upload_scene_assets() is None  # stopped at the missing files' question
+    assert seen == {"cursor": QtCore.Qt.CursorShape.WaitCursor, "line": "rfsync: Collecting the sketch's files…",
+                    "cursor at the question": None}
+    assert lines == ["rfsync: Collecting the sketch's files…", ""]
+    assert len(host.messages) == 1 and host.messages[0]["title"] == "Desk: missing files"
+
+
 # -- upload, submit, download ---------------------------------------------------------------------------
 
 def test_upload_sends_the_scene_and_its_files_in_a_panel_over_the_host_window(
@@ -417,6 +449,30 @@ def test_retry_failed_sends_only_the_failed_files_through_the_flow(tmp_path: Pat
     assert panel.last_snapshot.files_total == 1  # only the file that failed was sent again
     assert on_farm(farm, cache).read_bytes() == cache.read_bytes()
     assert panel.errors == [] and panel.error_list.rows() == [] and panel.final_buttons.shown() == []
+
+
+def test_retry_failed_of_a_submit_sends_the_failed_assets_then_the_configs(tmp_path: Path, farm: Path, qtbot: Any,
+                                                                           host: DeskHost,
+                                                                           actions: DeskActions) -> None:
+    sketch(host, tmp_path / "proj")
+    cache = tmp_path / "proj" / "cache" / "strokes.abc"
+    gone = tmp_path / "strokes.abc.moved"
+    actions.announce = lambda _host, _title: cache.rename(gone)  # type: ignore[method-assign]  # moved after collect
+    panel = actions.submit_scene(task_id="1732431234567043")
+    assert panel is not None
+    wait_final(qtbot, panel)
+    cfg = farm / "tasks" / "1732431234567043" / "cfg"
+    assert panel.state == DONE_WITH_ERRORS and not cfg.exists()  # an asset failed: no config was sent
+    gone.rename(cache)
+    panel.final_buttons.retry_button.click()
+    wait_final(qtbot, panel)
+    assert panel.state == DONE, panel.status_label.text()
+    # the one failed asset, then the four configs (task.json last): not the three assets that had arrived
+    sent = [os.path.basename(p) for p in panel.result.uploaded]
+    assert sent[0] == "strokes.abc" and sorted(sent[1:]) == ["asset.json", "task.json", "tips.json", "upload.json"]
+    assert sent[-1] == "task.json" and not panel.result.skipped
+    assert sorted(p.name for p in cfg.iterdir()) == ["asset.json", "task.json", "tips.json", "upload.json"]
+    assert on_farm(farm, cache).read_bytes() == cache.read_bytes()
 
 
 def test_a_wrong_platform_offers_the_settings_then_runs_again(tmp_path: Path, farm: Path, qtbot: Any,

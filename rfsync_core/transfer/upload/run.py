@@ -58,7 +58,10 @@ class UploadRun:
         self.stop_on_error = stop_on_error
         self.threshold = storage.multipart_threshold
         self.files: List[FileState] = []
-        self.queue: Deque[Job] = deque()
+        self.queue: Deque[FileState] = deque()
+        """Files not started yet: the files themselves, their job made as each is taken (a job tuple per file
+        for 10,000 files would be 10,000 more long-lived objects for the interpreter's full collections, which
+        stop every thread of a host's process: the panel's stall benchmark)."""
         self.part_queue: Deque[Job] = deque()
         self.in_flight: Dict[Future, Job] = {}
         self.planner = Planner(storage, records, sender, tracker, cancel, pid, use_records=use_records,
@@ -110,7 +113,7 @@ class UploadRun:
                 self._fail(f, LocalPathError(f"{f.local}: cannot read: permission denied"))
                 continue
             self._enqueue(f)
-        small = sum(1 for job in self.queue if job[0] == "small")
+        small = sum(1 for f in self.queue if self._kind(f) == "small")
         if self.start_procs is not None and small and not self.token.cancelled:
             self.procs = self.start_procs(small)
             if self.procs is not None:
@@ -123,8 +126,10 @@ class UploadRun:
 
     # -- scheduling ---------------------------------------------------------------
     def _enqueue(self, f: FileState) -> None:
-        kind = "init" if f.size >= self.threshold and f.size > 0 else "small"
-        self.queue.append((kind, f, f.gen))
+        self.queue.append(f)
+
+    def _kind(self, f: FileState) -> str:
+        return "init" if f.size >= self.threshold and f.size > 0 else "small"
 
     def _submit(self, pool: ThreadPoolExecutor, job: Job) -> None:
         kind, f, extra = job
@@ -145,7 +150,10 @@ class UploadRun:
         """Parts of started uploads first (while part slots are free), then new files."""
         if self.part_queue and (self.part_queue[0][0] != "part" or self.parts_in_flight < self.part_slots):
             return self.part_queue.popleft()
-        return self.queue.popleft() if self.queue else None
+        if not self.queue:
+            return None
+        f = self.queue.popleft()
+        return (self._kind(f), f, f.gen)
 
     def _loop(self) -> None:
         limit = self.threads * 2 + (self.procs.capacity if self.procs is not None else 0)
@@ -238,7 +246,7 @@ class UploadRun:
                 except OSError as os_err:
                     self._fail(f, os_err)
                     return
-                self.queue.appendleft(("init", f, f.gen))
+                self.part_queue.append(("init", f, f.gen))  # after its abort, before new files (as before)
                 return
         if isinstance(err, LocalPathError) and kind in ("part", "complete") and f.upload_id:
             f.gen += 1

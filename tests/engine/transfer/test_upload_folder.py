@@ -135,3 +135,27 @@ def test_folder_progress_snapshots(tmp_path: Path, plat: str) -> None:
     assert Uploader(Client(plat), progress=cb).upload_files(items_for(files, tmp_path / "src")).ok
     assert snaps[-1].finished and snaps[-1].files_done == 10 and snaps[-1].bytes_done == 10_000
     assert all(a.bytes_done <= b.bytes_done for a, b in zip(snaps, snaps[1:]))
+
+
+def test_a_big_run_keeps_about_one_tracked_object_per_file_alive(tmp_path: Path, plat: str) -> None:
+    """Every object that outlives a few collections goes to the interpreter's oldest generation, and enough of
+    them start a full collection, which stops every thread of the process (a host's UI too: the panel's stall
+    benchmark, ``bench/bench_ui_stall.py``). Queued files are the files' states themselves (one object each),
+    not a job tuple per file besides."""
+    import gc
+
+    count = 3000
+    files = make_files(tmp_path / "src", {f"d{i // 500}/t{i:05d}.bin": 64 for i in range(count)})
+    items = items_for(files, tmp_path / "src")
+    gc.collect()
+    before = {id(o) for o in gc.get_objects()}
+    alive: list = []
+
+    def progress(snap: Progress) -> None:
+        if not alive and snap.files_done >= count // 10:  # early: most files still queued
+            gc.collect()  # only what is really kept alive, not garbage waiting for a collection
+            alive.append(sum(1 for o in gc.get_objects() if id(o) not in before))
+
+    result = Uploader(Client(plat), threads=4, progress=progress).upload_files(items)
+    assert result.ok and len(result.uploaded) == count
+    assert alive and alive[0] < 1.3 * count, f"{alive[0]} new tracked objects for {count} files"
