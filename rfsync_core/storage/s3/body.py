@@ -16,11 +16,13 @@ import hashlib
 import mmap
 import os
 import threading
-from typing import Any, BinaryIO, Callable, Iterator, Tuple, Union
+from typing import Any, BinaryIO, Callable, Iterator, List, Optional, Tuple, Union
 
 from ...errors import ChangedDuringTransferError, LocalPathError
 
 Buffer = Union[bytes, bytearray, mmap.mmap]
+MAP_ABOVE = 256 * 1024
+"""Slices longer than this are read into an anonymous map (:func:`read_slice`)."""
 
 
 class BufferBudget:
@@ -44,6 +46,46 @@ class BufferBudget:
             self._left = min(self.limit, self._left + n)
 
 
+class PartMaps:
+    """The maps of sent parts, kept (at most ``keep``) for the next part of the same length; their bytes stay
+    taken from the budget while kept.
+
+    Why: the first write to each page of a fresh anonymous map costs a page fault and a zeroed page; for 16 MiB
+    parts that was ~0.6 CPU-s per GiB sent (bench: a 1 GiB upload took 3.3 CPU-s with a fresh map per part,
+    2.7 with reused memory). Every part of an upload but the last has the same length, so one part's map
+    serves the next."""
+
+    def __init__(self, keep: int = 2) -> None:
+        self.keep = keep
+        self._free: List[mmap.mmap] = []
+        self._lock = threading.Lock()
+
+    def get(self, length: int) -> Optional[mmap.mmap]:
+        """A kept map of exactly ``length`` bytes (already counted in the budget), or None."""
+        with self._lock:
+            for i, buf in enumerate(self._free):
+                if len(buf) == length:
+                    return self._free.pop(i)
+        return None
+
+    def put(self, buf: Buffer) -> bool:
+        """Keep ``buf`` for a later part; False (not kept: the caller gives its bytes back) when full or not a map."""
+        if not isinstance(buf, mmap.mmap):
+            return False
+        with self._lock:
+            if len(self._free) >= self.keep:
+                return False
+            self._free.append(buf)
+            return True
+
+    def drain(self) -> int:
+        """Let every kept map go; returns their bytes, to give back to the budget."""
+        with self._lock:
+            freed = sum(len(buf) for buf in self._free)
+            self._free.clear()
+        return freed
+
+
 def open_source(path: str) -> Tuple[BinaryIO, int]:
     """Open a local file for reading and return it with its size; errors name the file."""
     try:
@@ -64,8 +106,9 @@ def _short(path: str, offset: int, length: int, got: int) -> ChangedDuringTransf
     )
 
 
-def read_slice(fh: BinaryIO, path: str, offset: int, length: int) -> Buffer:
-    """``length`` bytes from ``offset``, read once: bytes when small, else an anonymous memory map.
+def read_slice(fh: BinaryIO, path: str, offset: int, length: int, into: Optional[mmap.mmap] = None) -> Buffer:
+    """``length`` bytes from ``offset``, read once: bytes when small, else an anonymous memory map (``into``, a
+    kept one of that length, when given: :class:`PartMaps`).
 
     Why a map and not a bytearray: glibc raises its mmap threshold to the size of each big block freed
     (up to 32 MiB), so after the first part every later 1–16 MiB buffer came from a thread's malloc arena,
@@ -73,7 +116,7 @@ def read_slice(fh: BinaryIO, path: str, offset: int, length: int) -> Buffer:
     saw. A map is returned to the system as soon as its last view is dropped."""
     try:
         fh.seek(offset)
-        if length <= 256 * 1024:
+        if length <= MAP_ABOVE and into is None:
             data = fh.read(length)
             while len(data) < length:  # unbuffered reads may come back short
                 more = fh.read(length - len(data))
@@ -81,7 +124,7 @@ def read_slice(fh: BinaryIO, path: str, offset: int, length: int) -> Buffer:
                     raise _short(path, offset, length, len(data))
                 data += more
             return data
-        buf = mmap.mmap(-1, length)
+        buf = into if into is not None and len(into) == length else mmap.mmap(-1, length)
         view = memoryview(buf)
         got = 0
         while got < length:

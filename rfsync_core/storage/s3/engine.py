@@ -34,7 +34,17 @@ from ..base import (
     check_key,
     no_hook,
 )
-from .body import Buffer, BufferBudget, hashing, iter_slice, md5_of, open_source, read_slice
+from .body import (
+    MAP_ABOVE,
+    Buffer,
+    BufferBudget,
+    PartMaps,
+    hashing,
+    iter_slice,
+    md5_of,
+    open_source,
+    read_slice,
+)
 from .client import S3Client
 from .transport import DEFAULT_TIMEOUT, NET_ERRORS, read_body, release
 from .util import b64, clean_etag, escape, http_time, iso_time, plan_range, xml_text
@@ -83,12 +93,23 @@ class S3Storage(S3Client):
         self.chunk_size = chunk_size
         self.verify_etag = verify_etag
         self._budget = BufferBudget(BUFFER_BUDGET)
+        self._part_maps = PartMaps()
         self._part_etags_are_md5 = False
         """Set once a part's ETag came back as the MD5 of what was sent; parts then skip ``Content-MD5``."""
         self.buffer_limit = max(min_part_size, 16 * MiB)
         """Slices up to this size are read once into memory (when the budget allows)."""
 
     # -- objects -----------------------------------------------------------------------------------------
+    def _take(self, length: int) -> int:
+        """Reserve ``length`` bytes of the budget for a slice held in memory (kept part maps are let go when
+        they are what stands in the way); 0 when it cannot be held (it is streamed instead)."""
+        if length > self.buffer_limit:
+            return 0
+        if self._budget.take(length):
+            return length
+        self._budget.give(self._part_maps.drain())
+        return length if self._budget.take(length) else 0
+
     def _chunks(self, data: Buffer) -> Iterator[memoryview]:
         view = memoryview(data)
         step = self.chunk_size
@@ -118,10 +139,12 @@ class S3Storage(S3Client):
                     f"{path} is {file_size} bytes, shorter than the {offset + length} bytes to send"
                 )
             budget = self._budget
-            held = length if length <= self.buffer_limit and budget.take(length) else 0
+            reuse = self._part_maps.get(length) if is_part and length > MAP_ABOVE else None
+            held = length if reuse is not None else self._take(length)
+            kept = False
             try:
                 if held or not length:
-                    data = read_slice(fh, path, offset, length) if length else b""
+                    data = read_slice(fh, path, offset, length, reuse) if length else b""
                     if md5 is None:  # a given MD5 is sent as is: the server judges the bytes against it
                         md5 = hashlib.md5(data).digest()
                     headers = {"Content-MD5": b64(md5)} if send_md5 else {}
@@ -132,6 +155,7 @@ class S3Storage(S3Client):
                     else:
                         resp = self._request("PUT", key, op=op, params=params, headers=headers,
                                              stream=(length, self._chunks(data), hook), generation=gen)
+                    kept = is_part and self._part_maps.put(data)  # its bytes stay taken while kept
                     del data
                 else:
                     check = lambda: self._check(gen)  # noqa: E731
@@ -149,7 +173,7 @@ class S3Storage(S3Client):
                         md5 = digest.digest()
                 self._read_all(resp, op, key, gen)
             finally:
-                if held:
+                if held and not kept:
                     budget.give(held)
         assert md5 is not None
         etag = clean_etag(resp.headers.get("ETag"))

@@ -232,6 +232,28 @@ def test_list_parts_follows_pages(s3: S3Storage, tmp_path: Path) -> None:
     s3.abort_multipart("pp.bin", upload_id)
 
 
+def test_parts_of_one_length_reuse_one_map_and_each_sends_its_own_bytes(s3: S3Storage, server: Any,
+                                                                        s3_bucket: str, tmp_path: Path) -> None:
+    """A sent part's map is kept for the next part of the same length (a fresh map costs the kernel a page fault
+    and a zeroed page per 4 KiB); every part still carries its own bytes, and a kept map's budget is given back
+    as soon as another slice needs it."""
+    src = tmp_path / "p.bin"
+    md5 = write_random(src, 18 * MiB)
+    upload_id = s3.create_multipart("reuse.bin")
+    parts = [s3.upload_part("reuse.bin", upload_id, n, str(src), (n - 1) * 6 * MiB, 6 * MiB) for n in (1, 2, 3)]
+    kept = s3._part_maps._free
+    assert [len(m) for m in kept] == [6 * MiB]  # one map served the three parts (else two would be kept)
+    s3.complete_multipart("reuse.bin", upload_id, parts)
+    assert stored_md5(server, s3_bucket, "reuse.bin") == md5  # and the server assembled the file's own bytes
+    budget = s3._budget
+    assert budget._left == budget.limit - 6 * MiB  # the kept map's bytes stay taken while it is kept
+    others = budget._left - 1 * MiB
+    assert budget.take(others)  # other threads hold the rest but 1 MiB
+    assert s3._take(6 * MiB) == 6 * MiB and not kept  # the kept map is let go for a slice that needs its room
+    budget.give(others + 6 * MiB)
+    assert budget._left == budget.limit
+
+
 # -- range answers of other servers -----------------------------------------------------------------------------
 
 
