@@ -212,7 +212,7 @@ class HostActions(Generic[H]):
         batch = host.is_batch()
         write = None if batch else self.status_writer(host)
         if write is not None:
-            write_status(write, f"rfsync: Collecting the {self.words.noun}'s files…")
+            write_status(write, f"rfsync: Collecting the files the {self.words.noun} uses…")
         app = QtWidgets.QApplication.instance()
         cursor = not batch and isinstance(app, QtWidgets.QApplication)  # a batch host may have a core app only
         if cursor:

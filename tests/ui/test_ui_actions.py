@@ -221,9 +221,9 @@ def test_collecting_is_said_in_the_hosts_status_line_under_a_wait_cursor(tmp_pat
 
     host.show_message = show_message  # type: ignore[method-assign]
     assert Collecting(host).upload_scene_assets() is None  # stopped at the missing files' question
-    assert seen == {"cursor": QtCore.Qt.CursorShape.WaitCursor, "line": "rfsync: Collecting the sketch's files…",
+    assert seen == {"cursor": QtCore.Qt.CursorShape.WaitCursor, "line": "rfsync: Collecting the files the sketch uses…",
                     "cursor at the question": None}
-    assert lines == ["rfsync: Collecting the sketch's files…", ""]
+    assert lines == ["rfsync: Collecting the files the sketch uses…", ""]
     assert len(host.messages) == 1 and host.messages[0]["title"] == "Desk: missing files"
 
 

@@ -70,7 +70,9 @@ def test_upload_scene_assets_end_to_end(tmp_path: Path, qtbot: Any, hou: Any, ma
     missing = hou.STATE.messages[1]
     assert "missing.exr" in missing["text"] and missing["buttons"] == ("Upload anyway", "Cancel")
     assert panel.parentWidget() is main_window and panel.isVisible()  # non-modal, parented to Houdini
-    assert hou.STATE.status and "Upload sh010.hip" in hou.STATE.status[0][0]
+    collecting, cleared, announced = hou.STATE.status[:3]  # why Houdini was busy before the panel, then the upload
+    assert collecting[0] == "rfsync: Collecting the files the hip file uses…" and cleared[0] == ""
+    assert "Upload sh010.hip" in announced[0]
     wait_final(qtbot, panel)
     assert panel.state == DONE, panel.status_label.text()
     farm = tmp_path / "farm" / "input"

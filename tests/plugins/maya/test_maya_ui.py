@@ -323,6 +323,7 @@ def test_a_background_transfer_that_ends_is_said_on_the_command_line(tmp_path: P
     assert panel.is_running() and not panel.isVisible()
     wait_final(qtbot, panel)
     assert panel.state == DONE
-    (info,) = maya.infos
+    collecting, info = maya.infos  # the command line said why Maya was busy before the panel, then the end
+    assert collecting == ("rfsync: Collecting the files the scene uses…", threading.main_thread().name)
     assert info == (f"rfsync: Upload sh010.ma — {panel.status_label.text()}", threading.main_thread().name)
     assert maya.progress_calls[-1]["end"] and not maya.progress_begun
