@@ -2,6 +2,7 @@
 
     python bench/bench_ui_stall.py                 # 10,000 files, folder platform, offscreen Qt
     python bench/bench_ui_stall.py --files 2000 --size 4096 --threads 8 --runs 3
+    python bench/bench_ui_stall.py --processes 2       # the small files in 2 worker processes
 
 A ``QTimer`` fires every 5 ms on the GUI thread; each gap between two ticks
 minus 5 ms is a stall. The engine uploads in the panel's worker thread; the
@@ -75,7 +76,7 @@ def make_files(folder: Path, count: int, size: int) -> List[str]:
     return out
 
 
-def one_run(app: object, files: List[str], work: Path, threads: int) -> Dict[str, float]:
+def one_run(app: object, files: List[str], work: Path, threads: int, processes: int = 1) -> Dict[str, float]:
     from Qt import QtCore
 
     from rfsync_core.app import TransferSettings, upload_manifest_job, write_upload_manifest
@@ -103,7 +104,7 @@ def one_run(app: object, files: List[str], work: Path, threads: int) -> Dict[str
     start = time.perf_counter()
     timer.start(TICK_MS)
     last[0] = time.perf_counter()
-    panel.start(upload_manifest_job(manifest, TransferSettings(threads=threads)))
+    panel.start(upload_manifest_job(manifest, TransferSettings(threads=threads), processes=processes))
     loop.exec() if hasattr(loop, "exec") else loop.exec_()
     timer.stop()
     elapsed = time.perf_counter() - start
@@ -132,6 +133,8 @@ def main() -> int:
     parser.add_argument("--files", type=int, default=10_000)
     parser.add_argument("--size", type=int, default=2048, help="bytes per file")
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--processes", type=int, default=1,
+                        help="worker processes for the small files (1: threads only, the hosts' default)")
     parser.add_argument("--runs", type=int, default=1)
     args = parser.parse_args()
 
@@ -147,14 +150,14 @@ def main() -> int:
         gc.callbacks.append(watch_full_collections)
         files = make_files(root / "assets", args.files, args.size)
         os.environ["RFSYNC_LOCAL_ROOT"] = str(root / "farm-first")
-        first = one_run(app, files[:50], root, args.threads)
+        first = one_run(app, files[:50], root, args.threads, args.processes)
         print(f"first transfer of the session (50 files; its imports: {_bytecode_note()}): longest GUI stall "
               f"{first['longest_ms']:.1f} ms — not counted below")
         results = []
         for run in range(args.runs):
             os.environ["RFSYNC_LOCAL_ROOT"] = str(root / f"farm{run}")  # a fresh farm: every file is sent
             os.environ["RFSYNC_DATA_DIR"] = str(root / f"data{run}")  # and no records to skip by
-            r = one_run(app, files, root, args.threads)
+            r = one_run(app, files, root, args.threads, args.processes)
             results.append(r)
             print(f"run {run + 1}: {args.files} files in {r['seconds']:.1f} s — longest GUI stall "
                   f"{r['longest_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, {int(r['ticks'])} ticks of {TICK_MS} ms; "
