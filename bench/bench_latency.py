@@ -1,7 +1,7 @@
 """rfsync and its peers over a link with a real round-trip time (20 ms), with the floor.
 
     python bench/bench_latency.py [--small 2000] [--medium 200] [--medium-max-mib 16] [--big-mib 512]
-                                  [--delay-ms 10] [--concurrency 16] [--only small,medium,big] [--rounds 1]
+                                  [--delay-ms 10] [--concurrency 16] [--only small,medium,big] [--rounds 3]
                                   [--rfsync-processes 1,2] [--ops upload,download]
 
 ``--delay-ms 0`` talks to the server directly (no proxy): the loopback comparison of small files.
@@ -90,7 +90,8 @@ def main() -> int:
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("--only", default="small,medium,big")
     p.add_argument("--ops", default="upload,download")
-    p.add_argument("--rounds", type=int, default=1, help="rounds, contenders rotating (A B C, B C A, ...)")
+    p.add_argument("--rounds", type=int, default=3,
+                   help="rounds, contenders rotating (A B C, B C A, ...); with 1, the first contender runs cold")
     p.add_argument("--rfsync-processes", default="", help="also rfsync-cli with each --processes value")
     p.add_argument("--contenders", default="", help="comma-separated subset (default: all)")
     a = p.parse_args()
