@@ -116,7 +116,7 @@ def read_slice(fh: BinaryIO, path: str, offset: int, length: int, into: Optional
     saw. A map is returned to the system as soon as its last view is dropped."""
     try:
         fh.seek(offset)
-        if length <= MAP_ABOVE and into is None:
+        if length <= MAP_ABOVE:
             data = fh.read(length)
             while len(data) < length:  # unbuffered reads may come back short
                 more = fh.read(length - len(data))
